@@ -1,0 +1,157 @@
+import {
+  Clipboard,
+  Dialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { PortalTokenModel } from './model';
+import type { PortalError } from './portals/errors';
+
+/**
+ * A failure explained for the user: what happened at which portal, and what to do.
+ */
+export function describeError(
+  error: PortalError,
+  portal: string,
+  trans: TranslationBundle
+): string {
+  switch (error.reason) {
+    case 'signed-out':
+      return trans.__(
+        '%1 says you are not signed in. Sign in to the portal, then try again.',
+        portal
+      );
+    case 'forbidden':
+      return trans.__('%1 refused the request (403).', portal);
+    case 'not-found':
+      return trans.__('%1 has no such token any more.', portal);
+    case 'conflict':
+      return trans.__('%1 already has a token for you.', portal);
+    case 'server':
+      return trans.__(
+        '%1 failed with an error (HTTP %2). Try again later.',
+        portal,
+        error.status ?? '?'
+      );
+    case 'timeout':
+      return trans.__('%1 did not answer in time. Try again later.', portal);
+    case 'network':
+      return trans.__(
+        'Could not reach %1. Check your network connection, or whether the portal allows this JupyterLab (CORS), then try again.',
+        portal
+      );
+    case 'bad-response':
+    default:
+      return trans.__(
+        '%1 sent an answer this extension does not understand (HTTP %2).',
+        portal,
+        error.status ?? '?'
+      );
+  }
+}
+
+/**
+ * The user-facing actions on a token, shared by the panel and the commands.
+ */
+export namespace TokenActions {
+  /** Generate a token; failures are shown by the panel from the model's error. */
+  export async function generate(
+    model: PortalTokenModel,
+    trans: TranslationBundle
+  ): Promise<void> {
+    if (await model.generate()) {
+      if (model.state === 'live') {
+        Notification.success(
+          trans.__('New API token for %1 is ready.', model.config.label),
+          { autoClose: 5000 }
+        );
+      }
+    } else {
+      notifyFailure(model, trans);
+    }
+  }
+
+  /** Copy the live secret to the clipboard. */
+  export async function copy(
+    model: PortalTokenModel,
+    trans: TranslationBundle
+  ): Promise<void> {
+    const secret = model.revealSecret();
+    if (!secret) {
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(secret);
+    } catch {
+      Clipboard.copyToSystem(secret);
+    }
+    Notification.info(
+      trans.__('API token for %1 copied to the clipboard.', model.config.label),
+      { autoClose: 3000 }
+    );
+  }
+
+  /** Ask, then revoke the token and scrub the kernels. */
+  export async function revoke(
+    model: PortalTokenModel,
+    trans: TranslationBundle
+  ): Promise<void> {
+    const result = await showDialog({
+      title: trans.__('Revoke the API token for %1?', model.config.label),
+      body: trans.__(
+        'The token stops working everywhere, and it is removed from the kernels.'
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Revoke') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    if (await model.revoke()) {
+      Notification.success(
+        trans.__('API token for %1 revoked.', model.config.label),
+        { autoClose: 5000 }
+      );
+    } else {
+      notifyFailure(model, trans);
+    }
+  }
+
+  /** Ask, then replace the portal's token with a new one made here. */
+  export async function replace(
+    model: PortalTokenModel,
+    trans: TranslationBundle
+  ): Promise<void> {
+    const result = await showDialog({
+      title: trans.__('Replace the API token for %1?', model.config.label),
+      body: trans.__(
+        'The current token is revoked: anything else that uses it stops working. A new token is created and put into the kernels.'
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Replace') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    if (!(await model.replace())) {
+      notifyFailure(model, trans);
+    }
+  }
+
+  function notifyFailure(
+    model: PortalTokenModel,
+    trans: TranslationBundle
+  ): void {
+    if (model.error) {
+      Notification.error(
+        describeError(model.error, model.config.label, trans),
+        { autoClose: false }
+      );
+    }
+  }
+}

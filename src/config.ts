@@ -1,0 +1,113 @@
+import type { IPortalConfig, IPortalRegistry } from './tokens';
+
+/**
+ * A portal entry from the settings, checked: either a usable config or the reasons it is not.
+ */
+export interface IPortalEntry {
+  /** The entry's id (or its position when it has none). */
+  id: string;
+  /** The label to show, even for a broken entry. */
+  label: string;
+  /** The usable config, or `null` when `problems` is not empty. */
+  config: IPortalConfig | null;
+  /** What is wrong with the entry, as message ids with their arguments (translated by the view). */
+  problems: ConfigProblem[];
+}
+
+/**
+ * One thing wrong with a portal entry.
+ */
+export type ConfigProblem =
+  | { kind: 'unknown-kind'; value: string }
+  | { kind: 'bad-url'; value: string }
+  | { kind: 'bad-variable'; value: string }
+  | { kind: 'duplicate-id'; value: string }
+  | { kind: 'missing-id' };
+
+/**
+ * Names that can go into kernel code: letters, digits and underscores, not starting with a digit.
+ */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Check the `portals` setting and make the URLs absolute against the page's origin.
+ * A bad entry never hides the good ones.
+ */
+export function readPortals(
+  raw: unknown,
+  registry: IPortalRegistry,
+  origin: string
+): IPortalEntry[] {
+  const entries: IPortalEntry[] = [];
+  const seen = new Set<string>();
+  const list = Array.isArray(raw) ? raw : [];
+  list.forEach((item, index) => {
+    const value = (item ?? {}) as Record<string, unknown>;
+    const problems: ConfigProblem[] = [];
+    const id = typeof value.id === 'string' ? value.id.trim() : '';
+    const kind = typeof value.kind === 'string' ? value.kind : '';
+    const label =
+      typeof value.label === 'string' && value.label.trim()
+        ? value.label.trim()
+        : id || `#${index + 1}`;
+    if (!id) {
+      problems.push({ kind: 'missing-id' });
+    } else if (seen.has(id)) {
+      problems.push({ kind: 'duplicate-id', value: id });
+    }
+    seen.add(id);
+    if (!registry.kinds.includes(kind)) {
+      problems.push({ kind: 'unknown-kind', value: kind });
+    }
+    const url = Private.absoluteUrl(
+      typeof value.url === 'string' ? value.url : '/',
+      origin
+    );
+    if (!url) {
+      problems.push({ kind: 'bad-url', value: String(value.url) });
+    }
+    const envVars = registry.defaultEnvVars(kind);
+    const given = value.envVars;
+    if (given && typeof given === 'object') {
+      for (const [role, name] of Object.entries(given)) {
+        envVars[role] = typeof name === 'string' ? name.trim() : '';
+      }
+    }
+    for (const name of Object.values(envVars)) {
+      // An empty name switches a variable off; anything else must be a valid name.
+      if (name && !VARIABLE_NAME.test(name)) {
+        problems.push({ kind: 'bad-variable', value: name });
+      }
+    }
+    entries.push({
+      id: id || `#${index + 1}`,
+      label,
+      problems,
+      config:
+        problems.length === 0 && url ? { id, kind, label, url, envVars } : null
+    });
+  });
+  return entries;
+}
+
+namespace Private {
+  /**
+   * An http(s) URL ending with `/`, or `null`.
+   */
+  export function absoluteUrl(value: string, origin: string): string | null {
+    try {
+      const url = new URL(value.trim() || '/', origin);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return null;
+      }
+      url.search = '';
+      url.hash = '';
+      if (!url.pathname.endsWith('/')) {
+        url.pathname += '/';
+      }
+      return url.href;
+    } catch {
+      return null;
+    }
+  }
+}

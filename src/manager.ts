@@ -1,0 +1,182 @@
+import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import { IPortalEntry, readPortals } from './config';
+import { PortalTokenModel } from './model';
+import type { IKernelInjector, IPortalRegistry } from './tokens';
+
+/**
+ * The settings the manager follows.
+ */
+export interface ITokenSettings {
+  portals: unknown;
+  autoInject: boolean;
+  warnBeforeExpiryDays: number;
+  autoGenerate: boolean;
+}
+
+/**
+ * One configured portal: its entry, and a model when the entry is usable.
+ */
+export interface IPortalItem {
+  entry: IPortalEntry;
+  model: PortalTokenModel | null;
+}
+
+/**
+ * Owns one token model per configured portal and keeps them in step with the settings.
+ */
+export class PortalTokenManager implements IDisposable {
+  constructor(options: PortalTokenManager.IOptions) {
+    this._registry = options.registry;
+    this._injector = options.injector ?? null;
+    this._origin = options.origin;
+  }
+
+  /** Emitted when portals are added, removed or reconfigured. */
+  get itemsChanged(): ISignal<this, void> {
+    return this._itemsChanged;
+  }
+
+  /** Emitted when any portal's token changes. */
+  get tokenChanged(): ISignal<this, PortalTokenModel> {
+    return this._tokenChanged;
+  }
+
+  /** The configured portals, in settings order. */
+  get items(): readonly IPortalItem[] {
+    return this._items;
+  }
+
+  /** The models of the usable portals. */
+  get models(): PortalTokenModel[] {
+    return this._items
+      .map(item => item.model)
+      .filter((model): model is PortalTokenModel => model !== null);
+  }
+
+  /** Whether the manager has been disposed. */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Apply settings. A portal whose configuration did not change keeps its model, so a token
+   * (and its secret) survives unrelated edits.
+   */
+  configure(settings: ITokenSettings): void {
+    const entries = readPortals(settings.portals, this._registry, this._origin);
+    const previous = new Map(
+      this._items
+        .filter(item => item.model)
+        .map(item => [Private.key(item.entry), item.model!])
+    );
+    const items: IPortalItem[] = entries.map(entry => {
+      if (!entry.config) {
+        return { entry, model: null };
+      }
+      const key = Private.key(entry);
+      let model = previous.get(key);
+      if (model) {
+        previous.delete(key);
+      } else {
+        model = new PortalTokenModel({
+          client: this._registry.create(entry.config),
+          injector: this._injector
+        });
+        model.changed.connect(this._onModelChanged, this);
+        this._fresh.push(model);
+      }
+      model.autoInject = settings.autoInject;
+      model.warnBeforeExpiryDays = settings.warnBeforeExpiryDays;
+      return { entry, model };
+    });
+    for (const model of previous.values()) {
+      model.dispose();
+    }
+    this._items = items;
+    this._autoGenerate = settings.autoGenerate;
+    this._itemsChanged.emit();
+  }
+
+  /**
+   * Check every new portal (once), generating a token where `autoGenerate` asks for it.
+   */
+  async checkNew(): Promise<void> {
+    const fresh = this._fresh.splice(0);
+    await Promise.all(
+      fresh.map(async model => {
+        await model.refresh();
+        if (this._autoGenerate && model.state === 'none') {
+          await model.generate();
+        }
+      })
+    );
+  }
+
+  /**
+   * Ask again the portals whose state a trip to the portal may have changed (e.g. when the
+   * window regains focus after signing in there).
+   */
+  async refreshStale(): Promise<void> {
+    await Promise.all(
+      this.models
+        .filter(model => Private.STALE_STATES.has(model.state))
+        .map(model => model.refresh())
+    );
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    for (const model of this.models) {
+      model.dispose();
+    }
+    this._items = [];
+    Signal.clearData(this);
+  }
+
+  private _onModelChanged(model: PortalTokenModel): void {
+    this._tokenChanged.emit(model);
+  }
+
+  private _autoGenerate = false;
+  private _fresh: PortalTokenModel[] = [];
+  private _injector: IKernelInjector | null;
+  private _isDisposed = false;
+  private _items: IPortalItem[] = [];
+  private _itemsChanged = new Signal<this, void>(this);
+  private _origin: string;
+  private _registry: IPortalRegistry;
+  private _tokenChanged = new Signal<this, PortalTokenModel>(this);
+}
+
+/**
+ * The PortalTokenManager namespace.
+ */
+export namespace PortalTokenManager {
+  /**
+   * Options of a PortalTokenManager.
+   */
+  export interface IOptions {
+    registry: IPortalRegistry;
+    injector?: IKernelInjector | null;
+    /** The page's origin, against which relative portal URLs are resolved. */
+    origin: string;
+  }
+}
+
+namespace Private {
+  /** States that a visit to the portal can change behind our back. */
+  export const STALE_STATES = new Set<string>([
+    'signed-out',
+    'unreachable',
+    'unavailable'
+  ]);
+
+  /** What must stay equal for a portal to keep its model. */
+  export function key(entry: IPortalEntry): string {
+    return JSON.stringify(entry.config);
+  }
+}

@@ -1,0 +1,441 @@
+import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import { PortalError } from './portals/errors';
+import type {
+  IKernelInjector,
+  IPortalClient,
+  IPortalConfig,
+  ITokenInfo
+} from './tokens';
+
+/**
+ * Where a portal's token stands, as far as this page knows.
+ *
+ * - `loading`: the first check has not answered yet.
+ * - `unreachable`: the first check failed (network, 5xx, bad answer); `error` says why.
+ * - `signed-out`: the portal says the user has no session.
+ * - `unavailable`: the portal does not offer API tokens.
+ * - `none`: signed in, no token.
+ * - `live`: a token created here; its secret is in memory and in the kernels.
+ * - `stored`: the portal has a token whose secret is not here.
+ * - `expired`: the portal's token has expired (it still blocks creating a new one).
+ */
+export type TokenState =
+  | 'loading'
+  | 'unreachable'
+  | 'signed-out'
+  | 'unavailable'
+  | 'none'
+  | 'live'
+  | 'stored'
+  | 'expired';
+
+/**
+ * What the model is doing right now, for progress display.
+ */
+export type TokenActivity = 'checking' | 'generating' | 'revoking' | null;
+
+/**
+ * One portal's token: a state machine over the portal client, with expiry timers and the kernel
+ * injection of the live secret. Knows no DOM.
+ */
+export class PortalTokenModel implements IDisposable {
+  constructor(options: PortalTokenModel.IOptions) {
+    this.client = options.client;
+    this._injector = options.injector ?? null;
+    this._warnBeforeMs = (options.warnBeforeExpiryDays ?? 7) * DAY_MS;
+    this._autoInject = options.autoInject ?? true;
+    this._injector?.changed.connect(this._onInjectionChanged, this);
+  }
+
+  /** The portal's client. */
+  readonly client: IPortalClient;
+
+  /** The portal's configuration. */
+  get config(): IPortalConfig {
+    return this.client.config;
+  }
+
+  /** Emitted whenever anything shown about the token changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted once when the token enters the warning period or expires (for notifications). */
+  get expiryNotice(): ISignal<this, 'warning' | 'expired'> {
+    return this._expiryNotice;
+  }
+
+  /** The current state. */
+  get state(): TokenState {
+    return this._state;
+  }
+
+  /** What is in progress, if anything. */
+  get activity(): TokenActivity {
+    return this._activity;
+  }
+
+  /** The last failure, kept until the next call succeeds. */
+  get error(): PortalError | null {
+    return this._error;
+  }
+
+  /** The token as the portal describes it (no secret), in `live`, `stored` and `expired`. */
+  get token(): ITokenInfo | null {
+    return this._token;
+  }
+
+  /** The first 8 characters of the live secret, for recognising it; `null` otherwise. */
+  get secretPreview(): string | null {
+    return this._secret ? this._secret.slice(0, 8) : null;
+  }
+
+  /** Whether fewer than the warning period remains. */
+  get expiringSoon(): boolean {
+    const expires = this._token?.expires;
+    return (
+      !!expires &&
+      this._state === 'live' &&
+      expires.getTime() - Date.now() <= this._warnBeforeMs
+    );
+  }
+
+  /** Milliseconds until expiry (negative when past), or `null` when unknown or never. */
+  get timeLeft(): number | null {
+    const expires = this._token?.expires;
+    return expires ? expires.getTime() - Date.now() : null;
+  }
+
+  /** Kernels that hold the live token. */
+  get kernelCount(): number {
+    if (!this._injector || this._state !== 'live') {
+      return 0;
+    }
+    return this._injector
+      .status(this.config.id)
+      .filter(kernel => kernel.state === 'injected').length;
+  }
+
+  /** Whether injecting into kernels is on. */
+  get autoInject(): boolean {
+    return this._autoInject;
+  }
+
+  /** Change the warning period. */
+  set warnBeforeExpiryDays(days: number) {
+    this._warnBeforeMs = days * DAY_MS;
+    this._schedule();
+    this._changed.emit();
+  }
+
+  /** Turn kernel injection on or off; off scrubs the kernels now. */
+  set autoInject(value: boolean) {
+    if (value === this._autoInject) {
+      return;
+    }
+    this._autoInject = value;
+    void this._syncInjection();
+    this._changed.emit();
+  }
+
+  /** Whether the model has been disposed. */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * The live secret, for an explicit user action (copy, reveal). Never log it.
+   */
+  revealSecret(): string | null {
+    return this._secret;
+  }
+
+  /**
+   * Ask the portal where things stand. On failure the state is kept and `error` set
+   * (a failed first check goes to `unreachable`).
+   */
+  async refresh(): Promise<boolean> {
+    return this._run('checking', async () => {
+      const status = await this.client.status();
+      if (!status.signedIn) {
+        this._setToken('signed-out', null, null);
+      } else if (!status.available) {
+        this._setToken('unavailable', null, null);
+      } else if (status.tokens.length === 0) {
+        this._setToken('none', null, null);
+      } else {
+        const token = status.tokens[0];
+        if (Private.isExpired(token)) {
+          this._setToken('expired', token, null);
+        } else if (this._secret && this._state === 'live') {
+          // Still ours: keep the secret, take the portal's dates.
+          this._setToken('live', { ...this._token, ...token }, this._secret);
+        } else {
+          this._setToken('stored', token, null);
+        }
+      }
+    });
+  }
+
+  /**
+   * Create a token and inject it. A 409 (a token already exists) leads to `stored`.
+   */
+  async generate(): Promise<boolean> {
+    return this._run('generating', async () => {
+      try {
+        const created = await this.client.create();
+        const { secret, ...info } = created;
+        this._setToken('live', info, secret);
+      } catch (error) {
+        if (error instanceof PortalError && error.reason === 'conflict') {
+          await this._refreshInside();
+          return;
+        }
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Revoke the token and scrub the kernels. A token already gone counts as revoked.
+   */
+  async revoke(): Promise<boolean> {
+    return this._run('revoking', async () => {
+      await this._revokeQuietly();
+      this._setToken('none', null, null);
+    });
+  }
+
+  /**
+   * Revoke the portal's token and create a new one here.
+   */
+  async replace(): Promise<boolean> {
+    return this._run('generating', async () => {
+      await this._revokeQuietly();
+      this._setToken('none', null, null);
+      const { secret, ...info } = await this.client.create();
+      this._setToken('live', info, secret);
+    });
+  }
+
+  /** Stop timers, scrub the kernels, and drop the secret. */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._clearTimer();
+    if (this._secret) {
+      this._secret = null;
+      void this._injector?.clear(this.config.id);
+    }
+    Signal.clearData(this);
+  }
+
+  private async _revokeQuietly(): Promise<void> {
+    try {
+      await this.client.revoke();
+    } catch (error) {
+      if (!(error instanceof PortalError && error.reason === 'not-found')) {
+        throw error;
+      }
+    }
+  }
+
+  private async _refreshInside(): Promise<void> {
+    const status = await this.client.status();
+    const token = status.tokens[0] ?? null;
+    if (!token) {
+      this._setToken(status.signedIn ? 'none' : 'signed-out', null, null);
+    } else {
+      this._setToken(
+        Private.isExpired(token) ? 'expired' : 'stored',
+        token,
+        null
+      );
+    }
+  }
+
+  /**
+   * Run one portal call: show progress, keep the state on failure, record the error.
+   * Resolves to whether it worked; never rejects, so callers need no catch.
+   * Calls do not overlap: a call made while another runs waits for it.
+   */
+  private async _run(
+    activity: Exclude<TokenActivity, null>,
+    work: () => Promise<void>
+  ): Promise<boolean> {
+    const previous = this._queue;
+    let release!: () => void;
+    this._queue = new Promise<void>(resolve => (release = resolve));
+    await previous;
+    try {
+      if (this._isDisposed) {
+        return false;
+      }
+      this._activity = activity;
+      this._changed.emit();
+      try {
+        await work();
+        this._error = null;
+        return true;
+      } catch (error) {
+        this._error =
+          error instanceof PortalError
+            ? error
+            : new PortalError({ reason: 'bad-response' });
+        if (this._state === 'loading') {
+          this._state = 'unreachable';
+        }
+        if (this._error.reason === 'signed-out') {
+          this._setToken('signed-out', null, null);
+        }
+        return false;
+      } finally {
+        this._activity = null;
+        if (!this._isDisposed) {
+          this._changed.emit();
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private _setToken(
+    state: TokenState,
+    token: ITokenInfo | null,
+    secret: string | null
+  ): void {
+    const secretChanged = secret !== this._secret;
+    this._state = state;
+    this._token = token;
+    this._secret = secret;
+    this._warned = false;
+    this._schedule();
+    if (secretChanged) {
+      void this._syncInjection();
+    }
+    this._changed.emit();
+  }
+
+  /**
+   * Put the live secret into the kernels, or take it out.
+   */
+  private async _syncInjection(): Promise<void> {
+    if (!this._injector) {
+      return;
+    }
+    const id = this.config.id;
+    try {
+      if (this._secret && this._autoInject) {
+        const values = this.client.environment(this._secret);
+        const variables: Record<string, string> = {};
+        for (const [role, name] of Object.entries(this.config.envVars)) {
+          if (name && values[role] !== undefined) {
+            variables[name] = values[role];
+          }
+        }
+        await this._injector.set(id, variables);
+      } else {
+        await this._injector.clear(id);
+      }
+    } catch (error) {
+      // Per-kernel failures are shown through the injector's status; nothing to add here.
+    }
+  }
+
+  /**
+   * Arm one timer for the next moment the state must change: the warning, then the expiry.
+   * Timers are capped because setTimeout overflows past ~24.8 days.
+   */
+  private _schedule(): void {
+    this._clearTimer();
+    const expires = this._token?.expires;
+    if (!expires || this._state !== 'live') {
+      return;
+    }
+    const now = Date.now();
+    const expiresAt = expires.getTime();
+    if (expiresAt <= now) {
+      this._expire();
+      return;
+    }
+    const warnAt = expiresAt - this._warnBeforeMs;
+    if (warnAt <= now && !this._warned) {
+      this._warned = true;
+      this._expiryNotice.emit('warning');
+    }
+    const next = warnAt > now ? warnAt : expiresAt;
+    this._timer = setTimeout(
+      () => {
+        this._timer = null;
+        this._schedule();
+        this._changed.emit();
+      },
+      Math.min(next - now, MAX_TIMEOUT_MS)
+    );
+  }
+
+  private _expire(): void {
+    this._setToken('expired', this._token, null);
+    this._expiryNotice.emit('expired');
+  }
+
+  private _clearTimer(): void {
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _onInjectionChanged(): void {
+    if (this._state === 'live') {
+      this._changed.emit();
+    }
+  }
+
+  private _activity: TokenActivity = null;
+  private _autoInject: boolean;
+  private _changed = new Signal<this, void>(this);
+  private _error: PortalError | null = null;
+  private _expiryNotice = new Signal<this, 'warning' | 'expired'>(this);
+  private _injector: IKernelInjector | null;
+  private _isDisposed = false;
+  private _queue: Promise<void> = Promise.resolve();
+  private _secret: string | null = null;
+  private _state: TokenState = 'loading';
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _token: ITokenInfo | null = null;
+  private _warnBeforeMs: number;
+  private _warned = false;
+}
+
+/**
+ * The PortalTokenModel namespace.
+ */
+export namespace PortalTokenModel {
+  /**
+   * Options of a PortalTokenModel.
+   */
+  export interface IOptions {
+    /** The portal's client. */
+    client: IPortalClient;
+    /** Where the live secret goes; none in tests of the state machine alone. */
+    injector?: IKernelInjector | null;
+    /** Warn when fewer days than this remain (default 7). */
+    warnBeforeExpiryDays?: number;
+    /** Inject into kernels (default true). */
+    autoInject?: boolean;
+  }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+namespace Private {
+  export function isExpired(token: ITokenInfo): boolean {
+    return !!token.expires && token.expires.getTime() <= Date.now();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Why a portal call failed, in terms a view can explain.
+ */
+export type PortalErrorReason =
+  | 'signed-out'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'server'
+  | 'bad-response'
+  | 'network'
+  | 'timeout';
+
+/**
+ * A failed portal call. Carries the portal's own message (as text, never as HTML).
+ */
+export class PortalError extends Error {
+  constructor(options: PortalError.IOptions) {
+    super(options.portalMessage || options.reason);
+    this.name = 'PortalError';
+    this.reason = options.reason;
+    this.status = options.status;
+    this.portalMessage = options.portalMessage;
+  }
+
+  /** What kind of failure this is. */
+  readonly reason: PortalErrorReason;
+  /** The HTTP status, when the portal answered. */
+  readonly status?: number;
+  /** The portal's own explanation, if it gave one. */
+  readonly portalMessage?: string;
+}
+
+/**
+ * The PortalError namespace.
+ */
+export namespace PortalError {
+  /** Options of a PortalError. */
+  export interface IOptions {
+    reason: PortalErrorReason;
+    status?: number;
+    portalMessage?: string;
+  }
+
+  /** Map an HTTP status to a reason. */
+  export function reasonFor(status: number): PortalErrorReason {
+    switch (status) {
+      case 401:
+        return 'signed-out';
+      case 403:
+        return 'forbidden';
+      case 404:
+        return 'not-found';
+      case 409:
+        return 'conflict';
+      default:
+        return status >= 500 ? 'server' : 'bad-response';
+    }
+  }
+}

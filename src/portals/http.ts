@@ -1,0 +1,80 @@
+import { PortalError } from './errors';
+
+/**
+ * How long a portal call may take before it counts as failed.
+ */
+export const DEFAULT_TIMEOUT_MS = 15000;
+
+/**
+ * A portal's answer, its body already read.
+ */
+export interface IPortalResponse {
+  status: number;
+  /** The body parsed as JSON, or `undefined` when it is not JSON. */
+  json: unknown;
+}
+
+/**
+ * Call a portal with the browser's session cookies, a timeout, and failures mapped to PortalError.
+ *
+ * Credentials go along for same-origin portals (the usual hosted deployment) and for listed
+ * cross-origin ones; the portal's CORS answer decides whether the browser lets us read it.
+ */
+export async function portalFetch(
+  url: string,
+  init: RequestInit = {},
+  timeoutMs = DEFAULT_TIMEOUT_MS
+): Promise<IPortalResponse> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      credentials: 'include',
+      cache: 'no-store',
+      ...init,
+      headers: {
+        Accept: 'application/json',
+        'X-Requested-With': 'XMLHttpRequest',
+        ...(init.headers as Record<string, string> | undefined)
+      },
+      signal: controller.signal
+    });
+  } catch (error) {
+    throw new PortalError({
+      reason: controller.signal.aborted ? 'timeout' : 'network'
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  let json: unknown = undefined;
+  try {
+    const text = await response.text();
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json };
+}
+
+/**
+ * The portal's `message` field, if its body has one that is a string.
+ */
+export function messageOf(json: unknown): string | undefined {
+  if (json && typeof json === 'object' && 'message' in json) {
+    const message = (json as { message: unknown }).message;
+    return typeof message === 'string' ? message : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Throw the PortalError that an unexpected answer stands for.
+ */
+export function failWith(response: IPortalResponse): never {
+  throw new PortalError({
+    reason: PortalError.reasonFor(response.status),
+    status: response.status,
+    portalMessage: messageOf(response.json)
+  });
+}

@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './registry';
+export * from './xdmod';

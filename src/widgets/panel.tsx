@@ -1,0 +1,80 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import type { PortalTokenManager } from '../manager';
+import { PortalSection } from './section';
+
+/**
+ * The "API tokens" sidebar panel: one section per configured portal.
+ */
+export class TokenPanel extends ReactWidget {
+  constructor(options: TokenPanel.IOptions) {
+    super();
+    this._manager = options.manager;
+    this._trans = options.trans;
+    this.addClass('jp-PortalToken-panel');
+  }
+
+  protected onAfterAttach(): void {
+    window.addEventListener('focus', this._onFocus);
+  }
+
+  protected onBeforeDetach(): void {
+    window.removeEventListener('focus', this._onFocus);
+  }
+
+  protected render(): JSX.Element {
+    const trans = this._trans;
+    return (
+      <UseSignal signal={this._manager.itemsChanged}>
+        {() => {
+          const items = this._manager.items;
+          return (
+            <div className="jp-PortalToken-content">
+              <h2 className="jp-PortalToken-title">{trans.__('API tokens')}</h2>
+              {items.length === 0 ? (
+                <p className="jp-PortalToken-message">
+                  {trans.__(
+                    'No portal is configured. Add one under "portals" in Settings → API tokens.'
+                  )}
+                </p>
+              ) : (
+                items.map(item => (
+                  <PortalSection
+                    key={item.entry.id}
+                    entry={item.entry}
+                    model={item.model}
+                    trans={trans}
+                  />
+                ))
+              )}
+            </div>
+          );
+        }}
+      </UseSignal>
+    );
+  }
+
+  /**
+   * Coming back from the portal's sign-in tab: ask the portals again.
+   */
+  private _onFocus = (): void => {
+    void this._manager.refreshStale();
+  };
+
+  private _manager: PortalTokenManager;
+  private _trans: TranslationBundle;
+}
+
+/**
+ * The TokenPanel namespace.
+ */
+export namespace TokenPanel {
+  /**
+   * Options of a TokenPanel.
+   */
+  export interface IOptions {
+    manager: PortalTokenManager;
+    trans: TranslationBundle;
+  }
+}

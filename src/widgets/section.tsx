@@ -1,0 +1,305 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { describeError, TokenActions } from '../actions';
+import type { IPortalEntry, ConfigProblem } from '../config';
+import type { PortalTokenModel } from '../model';
+import { formatDate, formatRelative } from './format';
+
+/**
+ * Props of a portal section.
+ */
+export interface IPortalSectionProps {
+  entry: IPortalEntry;
+  model: PortalTokenModel | null;
+  trans: TranslationBundle;
+}
+
+/**
+ * One portal in the panel: its state, and the actions its client declares.
+ */
+export function PortalSection(props: IPortalSectionProps): JSX.Element {
+  const { entry, model, trans } = props;
+  const headingId = `jp-PortalToken-heading-${Private.slug(entry.id)}`;
+  return (
+    <section
+      className="jp-PortalToken-section"
+      aria-labelledby={headingId}
+      data-portal={entry.id}
+    >
+      <h3 id={headingId} className="jp-PortalToken-sectionTitle">
+        {entry.label}
+      </h3>
+      {model ? (
+        <UseSignal signal={model.changed}>
+          {() => <PortalBody model={model} trans={trans} />}
+        </UseSignal>
+      ) : (
+        <ConfigProblems problems={entry.problems} trans={trans} />
+      )}
+    </section>
+  );
+}
+
+function ConfigProblems(props: {
+  problems: ConfigProblem[];
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans } = props;
+  const text = (problem: ConfigProblem): string => {
+    switch (problem.kind) {
+      case 'missing-id':
+        return trans.__('The portal has no id.');
+      case 'duplicate-id':
+        return trans.__(
+          'Another portal already uses the id "%1".',
+          problem.value
+        );
+      case 'unknown-kind':
+        return trans.__('Unknown portal kind "%1".', problem.value);
+      case 'bad-url':
+        return trans.__('"%1" is not a valid http(s) URL.', problem.value);
+      case 'bad-variable':
+        return trans.__(
+          '"%1" is not a valid environment variable name (letters, digits and _, not starting with a digit).',
+          problem.value
+        );
+    }
+  };
+  return (
+    <div className="jp-PortalToken-message jp-mod-error" role="alert">
+      <p>{trans.__('This portal is misconfigured in the settings:')}</p>
+      <ul>
+        {props.problems.map((problem, index) => (
+          <li key={index}>{text(problem)}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function PortalBody(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const label = model.config.label;
+  const busy = model.activity !== null;
+  const progress = {
+    checking: trans.__('Checking %1…', label),
+    generating: trans.__('Generating a token…'),
+    revoking: trans.__('Revoking the token…')
+  };
+  const button = (
+    text: string,
+    onClick: () => void,
+    options: { warn?: boolean } = {}
+  ) => (
+    <button
+      type="button"
+      className={`jp-Button jp-mod-styled ${options.warn ? 'jp-mod-warn' : 'jp-mod-accept'} jp-PortalToken-button`}
+      disabled={busy}
+      onClick={onClick}
+    >
+      {text}
+    </button>
+  );
+  const caps = model.client.capabilities;
+  const token = model.token;
+  let body: JSX.Element | null = null;
+  switch (model.state) {
+    case 'loading':
+      body = null;
+      break;
+    case 'unreachable':
+      body = (
+        <>
+          <p>{trans.__('The state of your token at %1 is unknown.', label)}</p>
+          {button(trans.__('Retry'), () => void model.refresh())}
+        </>
+      );
+      break;
+    case 'signed-out':
+      body = (
+        <>
+          <p>{trans.__('You are not signed in to %1.', label)}</p>
+          <a
+            className="jp-PortalToken-link"
+            href={model.client.signInUrl}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            {trans.__('Sign in to %1', label)}
+          </a>
+        </>
+      );
+      break;
+    case 'unavailable':
+      body = (
+        <p>
+          {trans.__(
+            '%1 is not configured for API tokens (the portal offers no token API).',
+            label
+          )}
+        </p>
+      );
+      break;
+    case 'none':
+      body = (
+        <>
+          <p>{trans.__('You have no API token at %1.', label)}</p>
+          {caps.create &&
+            button(
+              trans.__('Generate token'),
+              () => void TokenActions.generate(model, trans)
+            )}
+        </>
+      );
+      break;
+    case 'live':
+      body = (
+        <>
+          <p className="jp-PortalToken-secret">
+            <span className="jp-PortalToken-label">{trans.__('Token')}</span>{' '}
+            <code aria-label={trans.__('Token, masked')}>
+              {`${model.secretPreview}…`}
+            </code>
+          </p>
+          <Expiry model={model} trans={trans} />
+          <p className="jp-PortalToken-kernels">
+            {model.autoInject
+              ? trans._n(
+                  'Live in %1 kernel',
+                  'Live in %1 kernels',
+                  model.kernelCount
+                )
+              : trans.__(
+                  'Not injected into kernels (turned off in the settings).'
+                )}
+          </p>
+          <div className="jp-PortalToken-actions">
+            {button(
+              trans.__('Copy token'),
+              () => void TokenActions.copy(model, trans)
+            )}
+            {caps.revoke &&
+              button(
+                trans.__('Revoke token'),
+                () => void TokenActions.revoke(model, trans),
+                { warn: true }
+              )}
+          </div>
+        </>
+      );
+      break;
+    case 'stored':
+      body = (
+        <>
+          <p>{trans.__('You have an API token at %1.', label)}</p>
+          {token?.created && (
+            <p>
+              {trans.__(
+                'Created %1',
+                formatDate(token.created, token.precision)
+              )}
+            </p>
+          )}
+          <Expiry model={model} trans={trans} />
+          <p>
+            {trans.__(
+              'Its secret is not known here (it was made in the portal, or before this page was loaded), so kernels cannot get it. Replace it to use a token in your kernels.'
+            )}
+          </p>
+          <div className="jp-PortalToken-actions">
+            {caps.create &&
+              caps.revoke &&
+              button(
+                trans.__('Replace token'),
+                () => void TokenActions.replace(model, trans)
+              )}
+            {caps.revoke &&
+              button(
+                trans.__('Revoke token'),
+                () => void TokenActions.revoke(model, trans),
+                { warn: true }
+              )}
+          </div>
+        </>
+      );
+      break;
+    case 'expired':
+      body = (
+        <>
+          <p className="jp-PortalToken-message jp-mod-warning">
+            {token?.expires
+              ? trans.__(
+                  'Your API token expired on %1. It was removed from the kernels.',
+                  formatDate(token.expires, token.precision)
+                )
+              : trans.__('Your API token has expired.')}
+          </p>
+          {caps.create &&
+            caps.revoke &&
+            button(
+              trans.__('Replace token'),
+              () => void TokenActions.replace(model, trans)
+            )}
+        </>
+      );
+      break;
+  }
+  return (
+    <div
+      className={`jp-PortalToken-body jp-mod-${model.state}`}
+      aria-busy={busy}
+    >
+      {body}
+      <div role="status" className="jp-PortalToken-progress">
+        {model.activity ? progress[model.activity] : ''}
+      </div>
+      {model.error && (
+        <div className="jp-PortalToken-message jp-mod-error" role="alert">
+          {describeError(model.error, label, trans)}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Expiry(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const token = model.token;
+  if (!token) {
+    return null;
+  }
+  if (!token.expires) {
+    return <p>{trans.__('Never expires')}</p>;
+  }
+  const soon = model.expiringSoon;
+  return (
+    <p
+      className={`jp-PortalToken-expiry${soon ? ' jp-mod-warning' : ''}`}
+      title={
+        token.precision === 'hour'
+          ? trans.__('The portal gives the expiry to the hour.')
+          : undefined
+      }
+    >
+      {trans.__(
+        'Expires %1 (%2)',
+        formatDate(token.expires, token.precision),
+        formatRelative(token.expires)
+      )}
+      {soon && <> {trans.__('— renew soon')}</>}
+    </p>
+  );
+}
+
+namespace Private {
+  export function slug(id: string): string {
+    return id.replace(/[^A-Za-z0-9_-]/g, '_');
+  }
+}
