@@ -6,6 +6,16 @@ import { PortalError } from './errors';
 export const DEFAULT_TIMEOUT_MS = 15000;
 
 /**
+ * How a client calls its portal.
+ */
+export interface IFetchOptions {
+  /** The fetch to use; the browser's by default (which carries the portal's session cookies). */
+  fetch?: typeof fetch;
+  /** Give up after this long (default 15 s). */
+  timeoutMs?: number;
+}
+
+/**
  * A portal's answer, its body already read.
  */
 export interface IPortalResponse {
@@ -23,13 +33,15 @@ export interface IPortalResponse {
 export async function portalFetch(
   url: string,
   init: RequestInit = {},
-  timeoutMs = DEFAULT_TIMEOUT_MS
+  options: IFetchOptions = {}
 ): Promise<IPortalResponse> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const fetchImpl = options.fetch ?? fetch;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await fetchImpl(url, {
       credentials: 'include',
       cache: 'no-store',
       ...init,

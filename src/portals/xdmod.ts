@@ -6,7 +6,7 @@ import type {
   IPortalStatus
 } from '../tokens';
 import { PortalError } from './errors';
-import { failWith, messageOf, portalFetch } from './http';
+import { failWith, IFetchOptions, messageOf, portalFetch } from './http';
 
 /**
  * The message XDMoD sends with a 404 when the user simply has no token. Any other 404 on the
@@ -33,8 +33,9 @@ const CAPABILITIES: IPortalCapabilities = {
  * browser's portal session.
  */
 export class XdmodClient implements IPortalClient {
-  constructor(config: IPortalConfig) {
+  constructor(config: IPortalConfig, options: IFetchOptions = {}) {
     this.config = config;
+    this._fetchOptions = options;
     this._route = new URL('rest/users/current/api/token', config.url).href;
   }
 
@@ -46,7 +47,7 @@ export class XdmodClient implements IPortalClient {
   }
 
   async status(): Promise<IPortalStatus> {
-    const response = await portalFetch(this._route);
+    const response = await portalFetch(this._route, {}, this._fetchOptions);
     if (response.status === 401) {
       return { signedIn: false, available: true, tokens: [] };
     }
@@ -83,7 +84,11 @@ export class XdmodClient implements IPortalClient {
 
   async create(): Promise<ICreatedToken> {
     const requested = new Date();
-    const response = await portalFetch(this._route, { method: 'POST' });
+    const response = await portalFetch(
+      this._route,
+      { method: 'POST' },
+      this._fetchOptions
+    );
     if (response.status !== 200) {
       failWith(response);
     }
@@ -105,7 +110,11 @@ export class XdmodClient implements IPortalClient {
   }
 
   async revoke(): Promise<void> {
-    const response = await portalFetch(this._route, { method: 'DELETE' });
+    const response = await portalFetch(
+      this._route,
+      { method: 'DELETE' },
+      this._fetchOptions
+    );
     if (response.status !== 200) {
       failWith(response);
     }
@@ -116,6 +125,7 @@ export class XdmodClient implements IPortalClient {
     return { token: secret, host: this.config.url.replace(/\/+$/, '') };
   }
 
+  private _fetchOptions: IFetchOptions;
   private _route: string;
 }
 

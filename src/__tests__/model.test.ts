@@ -1,0 +1,276 @@
+import { PortalTokenModel } from '../model';
+import { PortalError } from '../portals/errors';
+import type {
+  ICreatedToken,
+  IKernelInjector,
+  IKernelInjectionStatus,
+  IPortalClient,
+  IPortalStatus,
+  ITokenInfo
+} from '../tokens';
+import { Signal } from '@lumino/signaling';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * An in-memory single-token portal (the state machine's only neighbour besides the clock).
+ * The real XDMoD client is tested against the demo portal in xdmod.test.ts.
+ */
+class MemoryPortal implements IPortalClient {
+  readonly config = {
+    id: 'mem',
+    kind: 'memory',
+    label: 'Memory',
+    url: 'http://portal.invalid/',
+    envVars: { token: 'MEM_TOKEN', host: 'MEM_HOST' }
+  };
+  readonly capabilities = {
+    create: true,
+    list: true,
+    revoke: true,
+    singleToken: true,
+    label: false,
+    lifetime: false,
+    needsPassword: false,
+    types: []
+  };
+  readonly signInUrl = this.config.url;
+  signedIn = true;
+  lifetimeMs = 180 * DAY;
+  token: ITokenInfo | null = null;
+  fail: PortalError | null = null;
+  calls: string[] = [];
+  private _count = 0;
+
+  async status(): Promise<IPortalStatus> {
+    this.calls.push('status');
+    this._maybeFail();
+    return {
+      signedIn: this.signedIn,
+      available: true,
+      tokens: this.signedIn && this.token ? [this.token] : []
+    };
+  }
+
+  async create(): Promise<ICreatedToken> {
+    this.calls.push('create');
+    this._maybeFail();
+    if (this.token) {
+      throw new PortalError({ reason: 'conflict', status: 409 });
+    }
+    const now = Date.now();
+    this.token = {
+      created: new Date(now),
+      expires: new Date(now + this.lifetimeMs),
+      precision: 'second'
+    };
+    this._count += 1;
+    return { ...this.token, secret: `secret-${this._count}-abcdefgh` };
+  }
+
+  async revoke(): Promise<void> {
+    this.calls.push('revoke');
+    this._maybeFail();
+    if (!this.token) {
+      throw new PortalError({ reason: 'not-found', status: 404 });
+    }
+    this.token = null;
+  }
+
+  environment(secret: string): Record<string, string> {
+    return { token: secret, host: 'http://portal.invalid' };
+  }
+
+  private _maybeFail(): void {
+    if (this.fail) {
+      throw this.fail;
+    }
+  }
+}
+
+/**
+ * Records what the model asks of the kernels (the real injector is tested in injection tests).
+ */
+class RecordingInjector implements IKernelInjector {
+  readonly changed: Signal<IKernelInjector, void> = new Signal(this);
+  live = new Map<string, Record<string, string>>();
+  async set(id: string, variables: Record<string, string>): Promise<void> {
+    this.live.set(id, variables);
+  }
+  async clear(id: string): Promise<void> {
+    this.live.delete(id);
+  }
+  status(id: string): IKernelInjectionStatus[] {
+    return this.live.has(id)
+      ? [
+          {
+            kernelId: 'k1',
+            kernelName: 'python3',
+            language: 'python',
+            state: 'injected'
+          }
+        ]
+      : [];
+  }
+  addSessionContext(): void {
+    /* not needed here */
+  }
+}
+
+describe('PortalTokenModel', () => {
+  let portal: MemoryPortal;
+  let injector: RecordingInjector;
+  let model: PortalTokenModel;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date('2026-11-23T10:00:00Z') });
+    portal = new MemoryPortal();
+    injector = new RecordingInjector();
+    model = new PortalTokenModel({
+      client: portal,
+      injector,
+      warnBeforeExpiryDays: 7
+    });
+  });
+
+  afterEach(() => {
+    model.dispose();
+    jest.useRealTimers();
+  });
+
+  it('starts loading, then follows what the portal says', async () => {
+    expect(model.state).toBe('loading');
+    portal.signedIn = false;
+    await model.refresh();
+    expect(model.state).toBe('signed-out');
+    portal.signedIn = true;
+    await model.refresh();
+    expect(model.state).toBe('none');
+  });
+
+  it('generates a live token, injects it by variable name, and shows only a preview', async () => {
+    await model.refresh();
+    expect(await model.generate()).toBe(true);
+    expect(model.state).toBe('live');
+    expect(model.secretPreview).toBe('secret-1');
+    expect(injector.live.get('mem')).toEqual({
+      MEM_TOKEN: 'secret-1-abcdefgh',
+      MEM_HOST: 'http://portal.invalid'
+    });
+    expect(model.kernelCount).toBe(1);
+  });
+
+  it('warns when fewer than warnBeforeExpiryDays remain, then expires and scrubs', async () => {
+    portal.lifetimeMs = 10 * DAY;
+    const notices: string[] = [];
+    model.expiryNotice.connect((_, kind) => notices.push(kind));
+    await model.refresh();
+    await model.generate();
+    expect(model.expiringSoon).toBe(false);
+
+    jest.advanceTimersByTime(3 * DAY - 1000);
+    expect(model.expiringSoon).toBe(false);
+    expect(notices).toEqual([]);
+
+    jest.advanceTimersByTime(2000);
+    expect(model.expiringSoon).toBe(true);
+    expect(notices).toEqual(['warning']);
+
+    jest.advanceTimersByTime(7 * DAY);
+    expect(model.state).toBe('expired');
+    expect(notices).toEqual(['warning', 'expired']);
+    expect(model.revealSecret()).toBeNull();
+    await Promise.resolve();
+    expect(injector.live.has('mem')).toBe(false);
+  });
+
+  it('survives lifetimes longer than setTimeout can count', async () => {
+    portal.lifetimeMs = 400 * DAY;
+    await model.refresh();
+    await model.generate();
+    jest.advanceTimersByTime(393 * DAY + 1000);
+    expect(model.expiringSoon).toBe(true);
+    expect(model.state).toBe('live');
+    jest.advanceTimersByTime(7 * DAY);
+    expect(model.state).toBe('expired');
+  });
+
+  it('goes to "stored" when the portal answers 409 on generate', async () => {
+    await model.refresh();
+    portal.token = {
+      created: new Date(),
+      expires: new Date(Date.now() + 30 * DAY),
+      precision: 'hour'
+    };
+    expect(await model.generate()).toBe(true);
+    expect(model.state).toBe('stored');
+    expect(model.revealSecret()).toBeNull();
+    expect(injector.live.has('mem')).toBe(false);
+  });
+
+  it('shows an expired portal token as expired, and replace makes a new live one', async () => {
+    portal.token = {
+      created: new Date(Date.now() - 10 * DAY),
+      expires: new Date(Date.now() - DAY),
+      precision: 'hour'
+    };
+    await model.refresh();
+    expect(model.state).toBe('expired');
+    expect(await model.replace()).toBe(true);
+    expect(portal.calls).toEqual(['status', 'revoke', 'create']);
+    expect(model.state).toBe('live');
+  });
+
+  it('revokes: back to "none", kernels scrubbed; a token already gone counts as revoked', async () => {
+    await model.refresh();
+    await model.generate();
+    portal.token = null; // revoked elsewhere
+    expect(await model.revoke()).toBe(true);
+    expect(model.state).toBe('none');
+    await Promise.resolve();
+    expect(injector.live.has('mem')).toBe(false);
+  });
+
+  it('keeps the state and records the error when the portal fails', async () => {
+    await model.refresh();
+    await model.generate();
+    portal.fail = new PortalError({ reason: 'server', status: 500 });
+    expect(await model.revoke()).toBe(false);
+    expect(model.state).toBe('live');
+    expect(model.error?.reason).toBe('server');
+    expect(injector.live.has('mem')).toBe(true);
+    portal.fail = null;
+    expect(await model.revoke()).toBe(true);
+    expect(model.error).toBeNull();
+  });
+
+  it('a failed first check is "unreachable", and a retry recovers', async () => {
+    portal.fail = new PortalError({ reason: 'network' });
+    expect(await model.refresh()).toBe(false);
+    expect(model.state).toBe('unreachable');
+    portal.fail = null;
+    expect(await model.refresh()).toBe(true);
+    expect(model.state).toBe('none');
+  });
+
+  it('shows progress while a call runs', async () => {
+    await model.refresh();
+    const seen: (string | null)[] = [];
+    model.changed.connect(() => seen.push(model.activity));
+    await model.generate();
+    expect(seen[0]).toBe('generating');
+    expect(seen[seen.length - 1]).toBeNull();
+  });
+
+  it('turning autoInject off scrubs the kernels but keeps the token', async () => {
+    await model.refresh();
+    await model.generate();
+    model.autoInject = false;
+    await Promise.resolve();
+    expect(injector.live.has('mem')).toBe(false);
+    expect(model.state).toBe('live');
+    model.autoInject = true;
+    await Promise.resolve();
+    expect(injector.live.has('mem')).toBe(true);
+  });
+});
