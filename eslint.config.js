@@ -49,6 +49,11 @@ module.exports = tseslint.config(
     }
   },
   {
+    // Tests and their fixtures are not user-facing.
+    files: ['src/**/__tests__/**'],
+    rules: { 'jupyter/no-untranslated-string': 'off' }
+  },
+  {
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   }

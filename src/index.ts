@@ -3,7 +3,9 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import {
   IKernelInjector,
@@ -74,6 +76,21 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
 };
 
 /**
+ * The panel's widget id, for commands that open it.
+ */
+const PANEL_ID = 'jp-PortalToken-panel';
+
+/**
+ * Command ids.
+ */
+namespace CommandIDs {
+  export const generate = 'jupyterlab-portal-token:generate-token';
+  export const copy = 'jupyterlab-portal-token:copy-token';
+  export const revoke = 'jupyterlab-portal-token:revoke-token';
+  export const open = 'jupyterlab-portal-token:open-panel';
+}
+
+/**
  * The "API tokens" panel in the left sidebar.
  */
 const panelPlugin: JupyterFrontEndPlugin<void> = {
@@ -94,7 +111,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       'jupyterlab_portal_token'
     );
     const panel = new TokenPanel({ manager, trans });
-    panel.id = 'jp-PortalToken-panel';
+    panel.id = PANEL_ID;
     panel.title.icon = keyIcon;
     panel.title.caption = trans.__('API tokens');
     panel.title.label = '';
@@ -105,4 +122,130 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [registryPlugin, managerPlugin, panelPlugin];
+/**
+ * Generate, copy and revoke from the command palette.
+ */
+const commandsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-portal-token:commands',
+  description: 'Commands to generate, copy and revoke API tokens.',
+  autoStart: true,
+  requires: [IPortalTokenManager],
+  optional: [ICommandPalette, ITranslator],
+  activate: async (
+    app: JupyterFrontEnd,
+    manager: IPortalTokenManager,
+    palette: ICommandPalette | null,
+    translator: ITranslator | null
+  ): Promise<void> => {
+    const { TokenActions } = await import('./actions');
+    const trans = (translator ?? nullTranslator).load(
+      'jupyterlab_portal_token'
+    );
+    // A command acts on the portal named in its args, or else on the first one it fits.
+    const pick = (
+      args: { portal?: unknown },
+      states: string[]
+    ): ReturnType<typeof manager.models.find> =>
+      manager.models.find(
+        model =>
+          (args.portal === undefined || model.config.id === args.portal) &&
+          states.includes(model.state) &&
+          model.activity === null
+      );
+    const portalArg = {
+      type: 'object' as const,
+      properties: {
+        portal: { type: 'string' as const, description: trans.__('Portal id') }
+      }
+    };
+    app.commands.addCommand(CommandIDs.generate, {
+      label: trans.__('Generate API Token'),
+      describedBy: { args: portalArg },
+      isEnabled: args => !!pick(args, ['none']),
+      execute: async args => {
+        const model = pick(args, ['none']);
+        if (model) {
+          await TokenActions.generate(model, trans);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.copy, {
+      label: trans.__('Copy API Token'),
+      describedBy: { args: portalArg },
+      isEnabled: args => !!pick(args, ['live']),
+      execute: async args => {
+        const model = pick(args, ['live']);
+        if (model) {
+          await TokenActions.copy(model, trans);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.revoke, {
+      label: trans.__('Revoke API Token'),
+      describedBy: { args: portalArg },
+      isEnabled: args => !!pick(args, ['live', 'stored', 'expired']),
+      execute: async args => {
+        const model = pick(args, ['live', 'stored', 'expired']);
+        if (model) {
+          await TokenActions.revoke(model, trans);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.open, {
+      label: trans.__('Open API Tokens Panel'),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: () => app.shell.activateById(PANEL_ID)
+    });
+    manager.tokenChanged.connect(() => app.commands.notifyCommandChanged());
+    manager.itemsChanged.connect(() => app.commands.notifyCommandChanged());
+    const category = trans.__('API Tokens');
+    for (const command of Object.values(CommandIDs)) {
+      palette?.addItem({ command, category });
+    }
+  }
+};
+
+/**
+ * Time left on the token in the status bar.
+ */
+const statusPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-portal-token:status',
+  description: 'Shows the time left on the API token in the status bar.',
+  autoStart: true,
+  requires: [IPortalTokenManager],
+  optional: [IStatusBar, ITranslator],
+  activate: async (
+    app: JupyterFrontEnd,
+    manager: IPortalTokenManager,
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null
+  ): Promise<void> => {
+    if (!statusBar) {
+      return;
+    }
+    const { TokenStatus } = await import('./widgets/status');
+    const trans = (translator ?? nullTranslator).load(
+      'jupyterlab_portal_token'
+    );
+    const item = new TokenStatus({
+      manager,
+      trans,
+      onClick: () => void app.commands.execute(CommandIDs.open)
+    });
+    statusBar.registerStatusItem('jupyterlab-portal-token:status', {
+      item,
+      align: 'left',
+      rank: 5,
+      isActive: () => item.hasToken,
+      activeStateChanged: item.activeChanged
+    });
+  }
+};
+
+export default [
+  registryPlugin,
+  managerPlugin,
+  panelPlugin,
+  commandsPlugin,
+  statusPlugin
+];

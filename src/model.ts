@@ -341,7 +341,7 @@ export class PortalTokenModel implements IDisposable {
       } else {
         await this._injector.clear(id);
       }
-    } catch (error) {
+    } catch {
       // Per-kernel failures are shown through the injector's status; nothing to add here.
     }
   }

@@ -52,7 +52,7 @@ export async function portalFetch(
       },
       signal: controller.signal
     });
-  } catch (error) {
+  } catch {
     throw new PortalError({
       reason: controller.signal.aborted ? 'timeout' : 'network'
     });

@@ -1,0 +1,50 @@
+import { expect, test } from '@playwright/test';
+
+/**
+ * A person who is not signed in: the portal's page, then JupyterLab behind it on the same
+ * origin, then the "API tokens" panel showing what the portal says.
+ */
+test.describe('signing in through the portal', () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test('JupyterLab needs a portal session, and the panel shows the portal state', async ({
+    page,
+    baseURL
+  }) => {
+    const portal = new URL('/', baseURL).href;
+
+    // Without a session, JupyterLab is not reachable: the portal asks to sign in.
+    await page.goto(`${baseURL}/lab`);
+    await expect(page).toHaveURL(new RegExp(`^${portal}`));
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+
+    // A wrong password is refused with a message.
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toContainText(
+      'Invalid username or password'
+    );
+
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('alice-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    // The portal sends us on to JupyterLab at /jupyter/lab, same origin.
+    await expect(page).toHaveURL(/\/jupyter\/lab/);
+    const tab = page.getByRole('tab', { name: 'API tokens' });
+    await expect(tab).toBeVisible({ timeout: 60000 });
+    await tab.click();
+
+    const panel = page.getByRole('region', { name: 'API tokens' });
+    await expect(panel).toBeVisible();
+    await expect(
+      panel.getByRole('heading', { name: 'XDMoD (demo)' })
+    ).toBeVisible();
+    // alice is signed in and has no token yet: the portal answered 404 "API token not found."
+    await expect(panel).toContainText('You have no API token at XDMoD (demo).');
+    await expect(
+      panel.getByRole('button', { name: 'Generate token' })
+    ).toBeEnabled();
+  });
+});
