@@ -18,14 +18,34 @@ const esModules = [
 
 const baseConfig = jestJupyterLab(__dirname);
 
+/**
+ * Two projects: the extension (a browser-like environment with JupyterLab's shims) and the demo
+ * portal (a Node program: plain Node environment, Node's own fetch, timers and http).
+ */
 module.exports = {
-  ...baseConfig,
-  // Only our sources: without this jest crawls .venv/ and the built labextension.
-  roots: ['<rootDir>/src', '<rootDir>/demo'],
-  automock: false,
   reporters: ['default'],
-  testRegex: '(src|demo)/.*__tests__/.*\\.test\\.ts$',
-  testPathIgnorePatterns: ['/lib/', '/node_modules/'],
   testTimeout: 30000,
-  transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
+  projects: [
+    {
+      ...baseConfig,
+      displayName: 'extension',
+      // Only our sources: without this jest crawls .venv/ and the built labextension.
+      roots: ['<rootDir>/src'],
+      automock: false,
+      testRegex: 'src/.*__tests__/.*\\.test\\.ts$',
+      testPathIgnorePatterns: ['/lib/', '/node_modules/'],
+      transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
+    },
+    {
+      displayName: 'demo',
+      rootDir: __dirname,
+      roots: ['<rootDir>/demo'],
+      testEnvironment: 'node',
+      testRegex: 'demo/__tests__/.*\\.test\\.ts$',
+      testPathIgnorePatterns: ['/lib/', '/node_modules/'],
+      transform: {
+        '^.+\\.tsx?$': ['ts-jest', { tsconfig: './tsconfig.test.json' }]
+      }
+    }
+  ]
 };
