@@ -51,7 +51,7 @@ dist: $(STAMPS)/dist
 $(STAMPS)/dist: $(STAMPS)/build $(STAMPS)/venv $(PY_SRC)
 	rm -rf dist
 	$(PY) -m build --wheel --sdist --no-isolation -o dist . > /dev/null
-	@unzip -l dist/*.whl | grep -q 'share/jupyter/labextensions/jupyterlab-portal-token/package.json' \
+	@unzip -l dist/*.whl | grep 'share/jupyter/labextensions/jupyterlab-portal-token/package.json' > /dev/null \
 		|| (echo "the wheel has no labextension" >&2; exit 1)
 	@touch $@
 

@@ -14,7 +14,9 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
     form: { username: 'demo', password: 'demo' }
   });
   if (!response.ok()) {
-    throw new Error(`Signing in to the demo portal failed: ${response.status()}`);
+    throw new Error(
+      `Signing in to the demo portal failed: ${response.status()}`
+    );
   }
   const file = use.storageState as string;
   fs.mkdirSync(path.dirname(file), { recursive: true });

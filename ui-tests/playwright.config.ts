@@ -46,7 +46,6 @@ const config: PlaywrightTestConfig = {
     cwd: root,
     // The portal prints its ready line only once JupyterLab answers behind it.
     wait: { stdout: /Open http:\/\/127\.0\.0\.1:\d+\/ and sign in/ },
-    url: `${PORTAL}/`,
     timeout: 120000,
     reuseExistingServer: false,
     stdout: 'pipe',
@@ -56,7 +55,8 @@ const config: PlaywrightTestConfig = {
       PORT,
       DEMO_TEST_HOOKS: '1',
       JUPYTER_COMMAND:
-        process.env.JUPYTER_COMMAND ?? path.join(root, '.venv', 'bin', 'jupyter'),
+        process.env.JUPYTER_COMMAND ??
+        path.join(root, '.venv', 'bin', 'jupyter'),
       JUPYTER_ARGS: `--config=${path.join(__dirname, 'jupyter_server_test_config.py')}`
     }
   }

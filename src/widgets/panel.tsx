@@ -1,5 +1,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 import type { PortalTokenManager } from '../manager';
 import { PortalSection } from './section';
@@ -15,12 +16,14 @@ export class TokenPanel extends ReactWidget {
     this.addClass('jp-PortalToken-panel');
   }
 
-  protected onAfterAttach(): void {
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
     window.addEventListener('focus', this._onFocus);
   }
 
-  protected onBeforeDetach(): void {
+  protected onBeforeDetach(msg: Message): void {
     window.removeEventListener('focus', this._onFocus);
+    super.onBeforeDetach(msg);
   }
 
   protected render(): JSX.Element {

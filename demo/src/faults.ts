@@ -1,0 +1,150 @@
+/**
+ * Fault injection for tests: make one route fail, hang or answer garbage on demand.
+ *
+ * Only reachable when the portal runs with `testHooks` (CLI: `DEMO_TEST_HOOKS=1`).
+ */
+
+/** One injected fault. */
+export interface IFault {
+  /**
+   * `"<METHOD> <path>"`, e.g. `"DELETE /rest/users/current/api/token"`.
+   * The owning portal normalises paths (XDMoD drops its `/v1` version prefix), so one
+   * fault covers every spelling of a route.
+   */
+  route: string;
+  /** Answer with this status and the portal's error body instead of running the route. */
+  status?: number;
+  /** The error message; the portal's own message for that route and status by default. */
+  message?: string;
+  /** Wait this long first (then fail as told, or run the route normally). */
+  hangMs?: number;
+  /** Answer 200 with a truncated JSON body. */
+  malformed?: boolean;
+  /** How many requests the fault applies to; unlimited when absent. */
+  times?: number;
+}
+
+/** Rewrites a path to its canonical spelling (e.g. without a version prefix). */
+export type PathNormalizer = (path: string) => string;
+
+/** The faults currently armed, by route. */
+export class FaultRegistry {
+  /** Lets a portal module declare its path aliases, applied to faults and requests alike. */
+  addNormalizer(normalizer: PathNormalizer): void {
+    this._normalizers.push(normalizer);
+  }
+
+  /** Arms a fault (replacing any other on the same route). Throws on a malformed fault. */
+  add(fault: IFault): IFault {
+    const checked = Private.validate(fault);
+    const [method, path] = checked.route.split(' ');
+    checked.route = this._key(method, path);
+    this._faults.set(checked.route, checked);
+    return { ...checked };
+  }
+
+  /** Disarms every fault. */
+  clear(): void {
+    this._faults.clear();
+  }
+
+  /** The armed faults. */
+  list(): IFault[] {
+    return [...this._faults.values()].map(fault => ({ ...fault }));
+  }
+
+  /** The fault for a request, counting one use of it; undefined when none is armed. */
+  take(method: string, path: string): IFault | undefined {
+    if (!this._faults.size) {
+      return undefined;
+    }
+    const route = this._key(method, path);
+    const fault = this._faults.get(route);
+    if (!fault) {
+      return undefined;
+    }
+    if (fault.times !== undefined) {
+      fault.times -= 1;
+      if (fault.times <= 0) {
+        this._faults.delete(route);
+      }
+    }
+    return { ...fault };
+  }
+
+  private _key(method: string, path: string): string {
+    const canonical = this._normalizers.reduce(
+      (p, normalize) => normalize(p),
+      path
+    );
+    return `${method.toUpperCase()} ${canonical}`;
+  }
+
+  private _faults = new Map<string, IFault>();
+  private _normalizers: PathNormalizer[] = [];
+}
+
+/** Waits `ms`, or less if `signal` fires first (the client went away or the portal closes). */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}
+
+namespace Private {
+  /** Checks a fault received over HTTP. */
+  export function validate(input: IFault): IFault {
+    if (!input || typeof input !== 'object') {
+      throw new Error('A fault must be a JSON object.');
+    }
+    const match = /^([A-Z]+) (\/\S*)$/.exec(String(input.route ?? '').trim());
+    if (!match) {
+      throw new Error(
+        '"route" must look like "DELETE /rest/users/current/api/token".'
+      );
+    }
+    const fault: IFault = { route: `${match[1]} ${match[2]}` };
+    if (input.status !== undefined) {
+      if (
+        !Number.isInteger(input.status) ||
+        input.status < 200 ||
+        input.status > 599
+      ) {
+        throw new Error('"status" must be an HTTP status code.');
+      }
+      fault.status = input.status;
+    }
+    if (input.message !== undefined) {
+      fault.message = String(input.message);
+    }
+    if (input.hangMs !== undefined) {
+      if (!Number.isFinite(input.hangMs) || input.hangMs < 0) {
+        throw new Error('"hangMs" must be a number of milliseconds.');
+      }
+      fault.hangMs = input.hangMs;
+    }
+    if (input.malformed !== undefined) {
+      fault.malformed = Boolean(input.malformed);
+    }
+    if (input.times !== undefined) {
+      if (!Number.isInteger(input.times) || input.times < 1) {
+        throw new Error('"times" must be a positive integer.');
+      }
+      fault.times = input.times;
+    }
+    if (
+      fault.status === undefined &&
+      fault.hangMs === undefined &&
+      !fault.malformed
+    ) {
+      throw new Error('A fault needs "status", "hangMs" or "malformed".');
+    }
+    return fault;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The demo portal's command line: `node demo/lib/main.js`.
+ *
+ * Environment:
+ * - `PORT` (default 8800; the host is always 127.0.0.1)
+ * - `XDMOD_TOKEN_LIFETIME` (default "6 months"; e.g. "3 hours", "10 seconds", or seconds)
+ * - `XDMOD_CORS_ORIGINS` (comma-separated exact origins)
+ * - `DEMO_TEST_HOOKS=1` (serve /__demo__/… for tests)
+ * - `JUPYTER_COMMAND` (default `jupyter` on PATH; `none` serves no JupyterLab)
+ * - `JUPYTER_ARGS` (extra arguments, space-separated)
+ * - `JUPYTER_ROOT_DIR` (JupyterLab's working and root directory)
+ */
+import { HOST, IPortalOptions, IRunningPortal, startPortal } from './server';
+
+/** The default port. */
+export const DEFAULT_PORT = 8800;
+
+/** Reads the portal options from the environment. Throws on a malformed value. */
+export function optionsFromEnv(
+  env: NodeJS.ProcessEnv
+): IPortalOptions & { port: number } {
+  const portText = (env.PORT ?? '').trim();
+  const port = portText ? Number(portText) : DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number, not "${env.PORT}".`);
+  }
+  const command = (env.JUPYTER_COMMAND ?? '').trim();
+  const args = (env.JUPYTER_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const lifetime = (env.XDMOD_TOKEN_LIFETIME ?? '').trim();
+  return {
+    port,
+    tokenLifetime: lifetime || undefined,
+    corsOrigins: (env.XDMOD_CORS_ORIGINS ?? '')
+      .split(',')
+      .map(origin => origin.trim())
+      .filter(Boolean),
+    testHooks: env.DEMO_TEST_HOOKS === '1' || env.DEMO_TEST_HOOKS === 'true',
+    jupyter:
+      command === 'none'
+        ? false
+        : {
+            command: command || undefined,
+            args,
+            cwd: (env.JUPYTER_ROOT_DIR ?? '').trim() || undefined
+          }
+  };
+}
+
+/** The message for a port that cannot be used. */
+export function listenErrorMessage(port: number, error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return `Port ${port} is busy: another program listens on ${HOST}:${port}. Stop it or set PORT to another port.`;
+  }
+  if (code === 'EACCES') {
+    return `Port ${port} is not allowed: ${error.message}. Set PORT to another port.`;
+  }
+  return error.message;
+}
+
+async function main(): Promise<void> {
+  let options: IPortalOptions & { port: number };
+  try {
+    options = optionsFromEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+
+  let portal: IRunningPortal | undefined;
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C: leave now; the exit hook still kills JupyterLab.
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`Received ${signal}, stopping the demo portal…\n`);
+    // Still starting: leaving is enough, the exit hook kills JupyterLab.
+    await portal?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', signal => void stop(signal));
+  process.on('SIGTERM', signal => void stop(signal));
+  process.on('SIGHUP', signal => void stop(signal));
+
+  try {
+    portal = await startPortal(options);
+  } catch (error) {
+    process.stderr.write(
+      `${listenErrorMessage(options.port, error as Error)}\n`
+    );
+    process.exit(1);
+  }
+  process.stdout.write(`Open ${portal.url} and sign in as demo / demo\n`);
+}
+
+if (require.main === module) {
+  void main();
+}

@@ -1,0 +1,80 @@
+import type { APIRequestContext, Page } from '@playwright/test';
+import {
+  expect,
+  IJupyterLabPageFixture,
+  test as galataTest
+} from '@jupyterlab/galata';
+import * as path from 'path';
+
+/**
+ * Galata's test, with `tmpPath` made under JupyterLab's base URL (/jupyter/): Galata's own
+ * fixture calls `/api/contents` at the origin's root, which is the portal here, not JupyterLab.
+ */
+export const test = galataTest.extend({
+  tmpPath: async ({ request, baseURL }, use, testInfo) => {
+    const folder = path.basename(testInfo.outputDir).replace(/-retry\d+$/i, '');
+    const url = `${baseURL}/api/contents/${encodeURIComponent(folder)}`;
+    await request.delete(url);
+    const created = await request.put(url, { data: { type: 'directory' } });
+    expect(created.status()).toBe(201);
+    await use(folder);
+    await request.delete(url);
+  }
+});
+
+/**
+ * The demo portal's origin, from the tests' base URL (`<portal>/jupyter`).
+ */
+export function portalUrl(baseURL: string | undefined): string {
+  return new URL('/', baseURL).href;
+}
+
+/**
+ * Forget every token on the demo portal (a test hook of the demo, on in ui-tests only).
+ */
+export async function resetPortal(
+  request: APIRequestContext,
+  baseURL: string | undefined
+): Promise<void> {
+  const response = await request.post(`${portalUrl(baseURL)}__demo__/reset`);
+  expect(response.ok()).toBe(true);
+}
+
+/**
+ * Open the "API tokens" panel by its tab's accessible name and return its region.
+ */
+export async function openTokenPanel(page: Page) {
+  const panel = page.getByRole('region', { name: 'API tokens' });
+  if (!(await panel.isVisible())) {
+    await page.getByRole('tab', { name: 'API tokens' }).click();
+  }
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+/**
+ * The text a cell printed, once it has finished.
+ */
+export async function cellOutput(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<string> {
+  const output = await page.notebook.getCellTextOutput(index);
+  return (output ?? []).join('\n').trim();
+}
+
+/**
+ * Python that reports whether the token is set and what the portal's data route says to it,
+ * without printing the token itself.
+ */
+export const PYTHON_USE_TOKEN = [
+  'import os, urllib.request, urllib.error',
+  'def _status(token):',
+  '    req = urllib.request.Request(os.environ.get("XDMOD_HOST", "") + "/rest/v1/warehouse/resources", headers={"Authorization": "Bearer " + token})',
+  '    try:',
+  '        return urllib.request.urlopen(req).status',
+  '    except urllib.error.HTTPError as e:',
+  '        return e.code',
+  '_tok = os.environ.get("XDMOD_API_TOKEN")',
+  'print("token:", "set" if _tok else "MISSING", "status:", _status(_tok) if _tok else "-")'
+].join('\n');

@@ -1,0 +1,134 @@
+import { expect } from '@jupyterlab/galata';
+import {
+  test,
+  cellOutput,
+  openTokenPanel,
+  PYTHON_USE_TOKEN,
+  resetPortal
+} from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeEach(async ({ request, baseURL }) => {
+  await resetPortal(request, baseURL);
+});
+
+test('generate → every kernel has the token → restart keeps it → revoke scrubs it', async ({
+  page
+}) => {
+  test.setTimeout(240000);
+
+  // A notebook whose kernel runs before the token exists.
+  await page.notebook.createNew('before.ipynb');
+  await page.notebook.setCell(0, 'code', PYTHON_USE_TOKEN);
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: MISSING status: -');
+
+  const panel = await openTokenPanel(page);
+  await expect(panel).toContainText('You have no API token at XDMoD (demo).');
+  await panel.getByRole('button', { name: 'Generate token' }).click();
+  await expect(
+    panel.getByRole('button', { name: 'Revoke token' })
+  ).toBeVisible();
+  await expect(panel).toContainText(/Expires .+\(in \d+ months?\)/);
+  await expect(panel).toContainText('Live in 1 kernel');
+  await expect(panel.getByRole('button', { name: 'Copy token' })).toBeVisible();
+
+  // The running kernel got it, and the portal accepts it.
+  await page.notebook.activate('before.ipynb');
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: set status: 200');
+  // Keep the token in a Python variable to try it after revoking.
+  await page.notebook.addCell('code', '_old = _tok');
+  await page.notebook.runCell(1);
+
+  // A restart keeps it: the kernel gets it again before the next cell.
+  await page.menu.clickMenuItem('Kernel>Restart Kernel…');
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: 'Restart' })
+    .click();
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: set status: 200');
+  await page.notebook.runCell(1);
+
+  // A new Python notebook has it.
+  await page.notebook.createNew('after.ipynb');
+  await page.notebook.setCell(0, 'code', PYTHON_USE_TOKEN);
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: set status: 200');
+
+  // An R notebook has it.
+  await page.notebook.createNew('r.ipynb', { kernel: 'ir' });
+  await page.notebook.setCell(
+    0,
+    'code',
+    'cat("token:", if (nchar(Sys.getenv("XDMOD_API_TOKEN")) > 0) "set" else "MISSING", "\\n")'
+  );
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: set');
+  await expect(panel).toContainText('Live in 3 kernels');
+
+  // Revoke asks first, then the variable is gone everywhere and the old token is refused.
+  await panel.getByRole('button', { name: 'Revoke token' }).click();
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: 'Revoke' })
+    .click();
+  await expect(
+    panel.getByRole('button', { name: 'Generate token' })
+  ).toBeVisible();
+
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: MISSING');
+  await page.notebook.activate('before.ipynb');
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: MISSING status: -');
+  await page.notebook.addCell(
+    'code',
+    'print("old token status:", _status(_old))'
+  );
+  await page.notebook.runCell(2);
+  expect(await cellOutput(page, 2)).toBe('old token status: 401');
+});
+
+test('a cell run the instant a new kernel is ready already sees the token', async ({
+  page,
+  tmpPath
+}) => {
+  const panel = await openTokenPanel(page);
+  await panel.getByRole('button', { name: 'Generate token' }).click();
+  await expect(
+    panel.getByRole('button', { name: 'Revoke token' })
+  ).toBeVisible();
+
+  // A saved notebook, opened and run at once: the run is queued before its kernel is up.
+  await page.contents.uploadContent(
+    JSON.stringify({
+      cells: [
+        {
+          cell_type: 'code',
+          execution_count: null,
+          metadata: {},
+          outputs: [],
+          source: PYTHON_USE_TOKEN
+        }
+      ],
+      metadata: {
+        kernelspec: {
+          name: 'python3',
+          display_name: 'Python 3',
+          language: 'python'
+        }
+      },
+      nbformat: 4,
+      nbformat_minor: 5
+    }),
+    'text',
+    `${tmpPath}/fast.ipynb`
+  );
+  await page.filebrowser.refresh();
+  await page.notebook.open('fast.ipynb');
+  await page.notebook.runCell(0);
+  expect(await cellOutput(page, 0)).toBe('token: set status: 200');
+});
