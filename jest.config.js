@@ -16,7 +16,10 @@ const esModules = [
   'yjs'
 ].join('|');
 
-const baseConfig = jestJupyterLab(__dirname);
+// Reporters and coverage are global options, not per-project ones.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+const { coverageReporters, reporters, testTimeout, ...baseConfig } =
+  jestJupyterLab(__dirname);
 
 /**
  * Two projects: the extension (a browser-like environment with JupyterLab's shims) and the demo
@@ -33,8 +36,20 @@ module.exports = {
       roots: ['<rootDir>/src'],
       automock: false,
       testRegex: 'src/.*__tests__/.*\\.test\\.ts$',
-      testPathIgnorePatterns: ['/lib/', '/node_modules/'],
+      testPathIgnorePatterns: ['/lib/', '/node_modules/', '/src/portals/'],
       transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
+    },
+    {
+      // The portal clients talk HTTP to the demo portal started in-process: Node's fetch.
+      displayName: 'portal-clients',
+      rootDir: __dirname,
+      roots: ['<rootDir>/src/portals'],
+      testEnvironment: 'node',
+      testRegex: 'src/portals/__tests__/.*\\.test\\.ts$',
+      testPathIgnorePatterns: ['/lib/', '/node_modules/'],
+      transform: {
+        '^.+\\.tsx?$': ['ts-jest', { tsconfig: './tsconfig.test.json' }]
+      }
     },
     {
       displayName: 'demo',
