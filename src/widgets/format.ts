@@ -1,4 +1,3 @@
-import { Time } from '@jupyterlab/coreutils';
 import type { ITokenInfo } from '../tokens';
 
 /**
@@ -22,10 +21,23 @@ export function formatDate(
 }
 
 /**
- * "in 5 months", "in 3 hours", "2 days ago".
+ * "in 5 months", "in 3 hours", "2 days ago": always a number (never "next year"), in the
+ * largest unit that keeps it readable.
  */
-export function formatRelative(date: Date): string {
-  return Time.formatHuman(date);
+export function formatRelative(date: Date, now = Date.now()): string {
+  const seconds = (date.getTime() - now) / 1000;
+  const abs = Math.abs(seconds);
+  const units: [Intl.RelativeTimeFormatUnit, number, number][] = [
+    // unit, its length in seconds, use it below this many seconds
+    ['second', 1, 60],
+    ['minute', 60, 3600],
+    ['hour', 3600, 2 * 86400],
+    ['day', 86400, 60 * 86400],
+    ['month', 30.44 * 86400, 2 * 365.25 * 86400],
+    ['year', 365.25 * 86400, Infinity]
+  ];
+  const [unit, length] = units.find(([, , below]) => abs < below)!;
+  return Private.relative.format(Math.round(seconds / length), unit);
 }
 
 /**
@@ -40,4 +52,10 @@ export function formatShort(ms: number): string {
     return `${Math.floor(minutes / 60)} h`;
   }
   return `${minutes} min`;
+}
+
+namespace Private {
+  export const relative = new Intl.RelativeTimeFormat(undefined, {
+    numeric: 'always'
+  });
 }
