@@ -4,6 +4,8 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IConsoleTracker } from '@jupyterlab/console';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -29,6 +31,44 @@ const registryPlugin: JupyterFrontEndPlugin<IPortalRegistry> = {
   activate: async (): Promise<IPortalRegistry> => {
     const { PortalRegistry } = await import('./portals/registry');
     return new PortalRegistry();
+  }
+};
+
+/**
+ * Puts the live tokens into every kernel: notebooks', consoles', and kernels without a widget.
+ */
+const injectorPlugin: JupyterFrontEndPlugin<IKernelInjector> = {
+  id: 'jupyterlab-portal-token:injector',
+  description: 'Puts portal API tokens into the environment of every kernel.',
+  autoStart: true,
+  provides: IKernelInjector,
+  optional: [INotebookTracker, IConsoleTracker, ITranslator],
+  activate: async (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker | null,
+    consoles: IConsoleTracker | null,
+    translator: ITranslator | null
+  ): Promise<IKernelInjector> => {
+    const { KernelInjector } = await import('./injection/injector');
+    const injector = new KernelInjector({
+      kernelManager: app.serviceManager.kernels,
+      kernelSpecManager: app.serviceManager.kernelspecs,
+      translator: translator ?? nullTranslator
+    });
+    // Widgets' own kernel connections, so the token is queued before their first cell.
+    notebooks?.forEach(panel =>
+      injector.addSessionContext(panel.sessionContext)
+    );
+    notebooks?.widgetAdded.connect((_, panel) =>
+      injector.addSessionContext(panel.sessionContext)
+    );
+    consoles?.forEach(panel =>
+      injector.addSessionContext(panel.sessionContext)
+    );
+    consoles?.widgetAdded.connect((_, panel) =>
+      injector.addSessionContext(panel.sessionContext)
+    );
+    return injector;
   }
 };
 
@@ -244,6 +284,7 @@ const statusPlugin: JupyterFrontEndPlugin<void> = {
 
 export default [
   registryPlugin,
+  injectorPlugin,
   managerPlugin,
   panelPlugin,
   commandsPlugin,

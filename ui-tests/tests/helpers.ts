@@ -68,13 +68,9 @@ export async function cellOutput(
  * without printing the token itself.
  */
 export const PYTHON_USE_TOKEN = [
-  'import os, urllib.request, urllib.error',
-  'def _status(token):',
-  '    req = urllib.request.Request(os.environ.get("XDMOD_HOST", "") + "/rest/v1/warehouse/resources", headers={"Authorization": "Bearer " + token})',
-  '    try:',
-  '        return urllib.request.urlopen(req).status',
-  '    except urllib.error.HTTPError as e:',
-  '        return e.code',
+  // One line per statement: the cell editor would re-indent a block as it is typed.
+  'import os, http.client, urllib.parse',
+  'def _status(t): u = urllib.parse.urlsplit(os.environ.get("XDMOD_HOST", "http://127.0.0.1:1")); c = http.client.HTTPConnection(u.hostname, u.port, timeout=10); c.request("GET", "/rest/v1/warehouse/resources", headers={"Authorization": "Bearer " + t}); return c.getresponse().status',
   '_tok = os.environ.get("XDMOD_API_TOKEN")',
   'print("token:", "set" if _tok else "MISSING", "status:", _status(_tok) if _tok else "-")'
 ].join('\n');

@@ -21,7 +21,7 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
   // A notebook whose kernel runs before the token exists.
   await page.notebook.createNew('before.ipynb');
   await page.notebook.setCell(0, 'code', PYTHON_USE_TOKEN);
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: MISSING status: -');
 
   const panel = await openTokenPanel(page);
@@ -36,26 +36,26 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
 
   // The running kernel got it, and the portal accepts it.
   await page.notebook.activate('before.ipynb');
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
   // Keep the token in a Python variable to try it after revoking.
   await page.notebook.addCell('code', '_old = _tok');
-  await page.notebook.runCell(1);
+  await page.notebook.runCell(1, true);
 
   // A restart keeps it: the kernel gets it again before the next cell.
   await page.menu.clickMenuItem('Kernel>Restart Kernel…');
   await page
     .getByRole('dialog')
-    .getByRole('button', { name: 'Restart' })
+    .getByRole('button', { name: 'Confirm Kernel Restart' })
     .click();
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
-  await page.notebook.runCell(1);
+  await page.notebook.runCell(1, true);
 
   // A new Python notebook has it.
   await page.notebook.createNew('after.ipynb');
   await page.notebook.setCell(0, 'code', PYTHON_USE_TOKEN);
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
 
   // An R notebook has it.
@@ -65,7 +65,7 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
     'code',
     'cat("token:", if (nchar(Sys.getenv("XDMOD_API_TOKEN")) > 0) "set" else "MISSING", "\\n")'
   );
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set');
   await expect(panel).toContainText('Live in 3 kernels');
 
@@ -73,23 +73,24 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
   await panel.getByRole('button', { name: 'Revoke token' }).click();
   await page
     .getByRole('dialog')
-    .getByRole('button', { name: 'Revoke' })
+    .getByRole('button', { name: 'Revoke', exact: true })
     .click();
   await expect(
     panel.getByRole('button', { name: 'Generate token' })
   ).toBeVisible();
 
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: MISSING');
   await page.notebook.activate('before.ipynb');
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: MISSING status: -');
+  // Cells are added below the active one (cell 0, as every run stays in place).
   await page.notebook.addCell(
     'code',
     'print("old token status:", _status(_old))'
   );
-  await page.notebook.runCell(2);
-  expect(await cellOutput(page, 2)).toBe('old token status: 401');
+  await page.notebook.runCell(1, true);
+  expect(await cellOutput(page, 1)).toBe('old token status: 401');
 });
 
 test('a cell run the instant a new kernel is ready already sees the token', async ({
@@ -129,6 +130,6 @@ test('a cell run the instant a new kernel is ready already sees the token', asyn
   );
   await page.filebrowser.refresh();
   await page.notebook.open('fast.ipynb');
-  await page.notebook.runCell(0);
+  await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
 });
