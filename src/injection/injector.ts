@@ -1,0 +1,898 @@
+import type { ISessionContext } from '@jupyterlab/apputils';
+import type { IChangedArgs } from '@jupyterlab/coreutils';
+import { Kernel, KernelMessage, KernelSpec } from '@jupyterlab/services';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
+import { PromiseDelegate } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import type { IKernelInjectionStatus, IKernelInjector } from '../tokens';
+import { isValidVariableName, snippetsFor } from './languages';
+
+/**
+ * Puts environment variables into every kernel, their values carried by `input_reply` messages.
+ *
+ * Kernels are reached two ways: widgets' own kernel connections (through `addSessionContext`),
+ * which matter because a message sent on them is queued ahead of anything the user sends next;
+ * and, while any source is set, a connection of our own to every other running kernel.
+ *
+ * Ordering: a kernel connection queues messages until its websocket is up and the kernel has
+ * answered `kernel_info`, then sends them in order, and a kernel handles shell messages in order.
+ * So the injection is sent synchronously when a widget's kernel changes (ahead of its first cell),
+ * and, on `restarting`/`autorestarting`, in a microtask: after the connection has cleared its
+ * state (which drops anything sent inside the status handler) and before the restart resolves.
+ */
+export class KernelInjector implements IKernelInjector, IDisposable {
+  /**
+   * Construct a kernel injector.
+   */
+  constructor(options: KernelInjector.IOptions) {
+    this._kernelManager = options.kernelManager;
+    this._kernelSpecManager = options.kernelSpecManager ?? null;
+    this._trans = (options.translator ?? nullTranslator).load(
+      'jupyterlab_portal_token'
+    );
+    this._kernelManager.runningChanged.connect(this._onRunningChanged, this);
+  }
+
+  /**
+   * Emitted when any kernel's status for any source changes.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * Whether the injector is disposed.
+   */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Set (or replace) a source's variables and push them into every running kernel.
+   *
+   * Rejects, before touching any kernel, when a name is not an identifier or a value holds a
+   * NUL character (no environment can hold one). Setting no variables clears the source.
+   */
+  async set(
+    sourceId: string,
+    variables: Record<string, string>
+  ): Promise<void> {
+    if (this._isDisposed) {
+      throw new Error('The kernel injector is disposed');
+    }
+    const names = Object.keys(variables);
+    for (const name of names) {
+      if (!isValidVariableName(name)) {
+        throw new Error(
+          this._trans.__(
+            '"%1" cannot be an environment variable name: use letters, digits and underscores, not starting with a digit',
+            name
+          )
+        );
+      }
+      const value = variables[name];
+      if (typeof value !== 'string') {
+        throw new Error(
+          this._trans.__('The value of %1 is not a string', name)
+        );
+      }
+      if (value.includes('\0') || value === Private.EOT) {
+        throw new Error(
+          this._trans.__(
+            'The value of %1 holds a NUL or end-of-transmission character, which a kernel cannot receive; it was not injected',
+            name
+          )
+        );
+      }
+    }
+    if (names.length === 0) {
+      return this.clear(sourceId);
+    }
+    this._sources.set(sourceId, { ...variables });
+    for (const entry of this._entries.values()) {
+      this._inject(entry, sourceId);
+    }
+    // Widgetless kernels: those already known now, then any the server knows of.
+    this._syncRunning();
+    await this._refreshRunning();
+    await Promise.all(
+      Array.from(this._entries.values(), entry => entry.tasks.get(sourceId))
+    );
+  }
+
+  /**
+   * Remove a source's variables from every kernel that holds them, and stop injecting them.
+   */
+  async clear(sourceId: string): Promise<void> {
+    if (this._isDisposed || !this._sources.has(sourceId)) {
+      return;
+    }
+    this._sources.delete(sourceId);
+    const scrubs: Promise<unknown>[] = [];
+    for (const entry of this._entries.values()) {
+      // Whatever is in flight for this source is now stale.
+      entry.nextGeneration(sourceId);
+      entry.states.delete(sourceId);
+      entry.tasks.delete(sourceId);
+      const held = entry.held.get(sourceId);
+      entry.held.delete(sourceId);
+      const last = entry.lastLink.get(sourceId);
+      entry.lastLink.delete(sourceId);
+      const snippets = snippetsFor(entry.language);
+      if (!held || held.size === 0 || !snippets) {
+        continue;
+      }
+      // The link an injection went over: the removal then follows it in the same queue.
+      const link =
+        last && this._links.get(last.kernel) === last ? last : entry.driver();
+      if (link) {
+        scrubs.push(this._execute(link, snippets.unset(Array.from(held))));
+      }
+    }
+    this._changed.emit();
+    await Promise.all(scrubs);
+    this._releaseOwnLinks();
+  }
+
+  /**
+   * Per-kernel status of a source's variables. Never holds a value.
+   */
+  status(sourceId: string): IKernelInjectionStatus[] {
+    const result: IKernelInjectionStatus[] = [];
+    for (const entry of this._entries.values()) {
+      const state = entry.states.get(sourceId);
+      if (state) {
+        result.push({
+          kernelId: entry.id,
+          kernelName: entry.name,
+          language: entry.language,
+          state: state.state,
+          ...(state.reason === undefined ? {} : { reason: state.reason })
+        });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Follow a widget's session context, so its kernel gets the variables before its first
+   * user message, also after kernel changes and restarts.
+   */
+  addSessionContext(context: ISessionContext): void {
+    if (this._isDisposed || this._contexts.has(context)) {
+      return;
+    }
+    this._contexts.add(context);
+    context.kernelChanged.connect(this._onKernelChanged, this);
+    context.disposed.connect(this._onContextDisposed, this);
+    const kernel = context.session?.kernel;
+    if (kernel) {
+      this._follow(kernel, false);
+    }
+  }
+
+  /**
+   * Dispose of the injector: forget the values, close its own kernel connections.
+   */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    const links = Array.from(this._links.values());
+    this._links.clear();
+    this._entries.clear();
+    this._sources.clear();
+    this._contexts.clear();
+    Signal.clearData(this);
+    for (const link of links) {
+      link.markLost(true);
+      if (link.owned) {
+        link.kernel.dispose();
+      }
+    }
+  }
+
+  /**
+   * A widget's kernel changed: follow the new connection right now, in this tick.
+   */
+  private _onKernelChanged(
+    context: ISessionContext,
+    args: IChangedArgs<
+      Kernel.IKernelConnection | null,
+      Kernel.IKernelConnection | null,
+      'kernel'
+    >
+  ): void {
+    const kernel = args.newValue;
+    if (kernel && !this._links.has(kernel)) {
+      this._follow(kernel, false);
+    }
+  }
+
+  private _onContextDisposed(context: ISessionContext): void {
+    this._contexts.delete(context);
+    context.kernelChanged.disconnect(this._onKernelChanged, this);
+    context.disposed.disconnect(this._onContextDisposed, this);
+  }
+
+  private _onRunningChanged(): void {
+    this._syncRunning();
+  }
+
+  /**
+   * Start following a kernel connection and inject every set source into it.
+   */
+  private _follow(kernel: Kernel.IKernelConnection, owned: boolean): void {
+    if (kernel.isDisposed || this._links.has(kernel)) {
+      return;
+    }
+    let entry = this._entries.get(kernel.id);
+    if (!entry) {
+      entry = new Private.KernelEntry(kernel.id, kernel.name);
+      this._entries.set(kernel.id, entry);
+    }
+    const link = new Private.Link(kernel, owned);
+    this._links.set(kernel, link);
+    entry.links.add(link);
+    kernel.statusChanged.connect(this._onKernelStatus, this);
+    kernel.connectionStatusChanged.connect(this._onConnectionStatus, this);
+    kernel.anyMessage.connect(this._onAnyMessage, this);
+    kernel.disposed.connect(this._onKernelDisposed, this);
+    this._learnLanguage(entry, link);
+    for (const sourceId of this._sources.keys()) {
+      // Another connection may already have done it; a widget's first cell is then safe too.
+      const state = entry.states.get(sourceId)?.state;
+      if (owned || (state !== 'injected' && state !== 'unsupported')) {
+        this._inject(entry, sourceId, link);
+      }
+    }
+    if (!owned) {
+      this._releaseOwnLinks();
+    }
+  }
+
+  /**
+   * Take the language from the cached kernel specs now, and from the kernel when it answers.
+   */
+  private _learnLanguage(entry: Private.KernelEntry, link: Private.Link): void {
+    if (!entry.language) {
+      const spec = this._kernelSpecManager?.specs?.kernelspecs[entry.name];
+      if (spec?.language) {
+        entry.setLanguage(spec.language);
+      }
+    }
+    if (entry.languageConfirmed || entry.askingLanguage) {
+      return;
+    }
+    entry.askingLanguage = true;
+    Promise.race([link.kernel.info, link.lost])
+      .then(info => {
+        entry.askingLanguage = false;
+        const language = info?.language_info?.name;
+        if (!info || this._isDisposed) {
+          return;
+        }
+        entry.languageConfirmed = true;
+        if (!language || language === entry.language) {
+          // Those waiting for a language learn that there is none.
+          entry.setLanguage(entry.language);
+          return;
+        }
+        const before = entry.language;
+        entry.setLanguage(language);
+        this._changed.emit();
+        if (before && snippetsFor(before) !== snippetsFor(language)) {
+          // The spec misled us: the code sent was for another language. Send the right one.
+          for (const sourceId of this._sources.keys()) {
+            this._inject(entry, sourceId);
+          }
+        }
+      })
+      .catch(() => {
+        entry.askingLanguage = false;
+      });
+  }
+
+  private _onKernelStatus(
+    kernel: Kernel.IKernelConnection,
+    status: Kernel.Status
+  ): void {
+    const link = this._links.get(kernel);
+    const entry = this._entries.get(kernel.id);
+    if (!link || !entry) {
+      return;
+    }
+    if ((globalThis as any).DEBUG_INJ && link.owned) {
+      (globalThis as any).DEBUG_INJ.push(`${Date.now() % 100000} STATUS ${status} conn=${kernel.connectionStatus}`);
+    }
+    switch (status) {
+      case 'restarting':
+      case 'autorestarting': {
+        this._forgetProcess(entry);
+        link.restarting = true;
+        if (link.restartScheduled) {
+          return;
+        }
+        link.restartScheduled = true;
+        // Not now: right after this handler the connection clears its state, dropping what
+        // was sent. A microtask runs after that, while messages are still being queued.
+        void Promise.resolve().then(() => {
+          if (link.restartScheduled) {
+            this._reinject(entry, link);
+          }
+        });
+        return;
+      }
+      case 'dead': {
+        link.markLost(true);
+        entry.held.clear();
+        for (const sourceId of this._sources.keys()) {
+          this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
+            state: 'failed',
+            reason: this._trans.__('The kernel died')
+          });
+        }
+        return;
+      }
+      default:
+        if (link.restartScheduled) {
+          // A status emitted before our microtask (on autorestart the connection goes
+          // `unknown` right after clearing its state): send now, ahead of its other listeners.
+          this._reinject(entry, link);
+        } else if (status === 'starting') {
+          // A new process the connection was not seen restarting (if we catch its first words).
+          this._onNewProcess(entry, link);
+        }
+        return;
+    }
+  }
+
+  /**
+   * Notice restarts made by clients we do not follow. ipykernel broadcasts its
+   * `shutdown_reply` (with `restart: true`) on IOPub and signs its messages with a session id
+   * of its own: a message from another session after it comes from the new process.
+   */
+  private _onAnyMessage(
+    kernel: Kernel.IKernelConnection,
+    args: Kernel.IAnyMessageArgs
+  ): void {
+    const { msg, direction } = args;
+    if ((globalThis as any).DEBUG_INJ && this._links.get(kernel)?.owned) {
+      (globalThis as any).DEBUG_INJ.push(`${Date.now() % 100000} ${direction} ${msg.channel} ${msg.header.msg_type} ${(msg.content as any).execution_state ?? ''} ${(msg.content as any).status ?? ''} s=${msg.header.session.slice(0, 6)} p=${(msg.parent_header as any)?.msg_type ?? ''}`);
+    }
+    if (direction !== 'recv' || msg.channel !== 'iopub') {
+      return;
+    }
+    const link = this._links.get(kernel);
+    const entry = this._entries.get(kernel.id);
+    if (!link || !entry) {
+      return;
+    }
+    if (
+      msg.header.msg_type === 'shutdown_reply' &&
+      (msg.content as { restart?: boolean }).restart === true
+    ) {
+      link.oldProcess = msg.header.session;
+    } else if (
+      link.oldProcess !== null &&
+      msg.header.session !== link.oldProcess
+    ) {
+      link.oldProcess = null;
+      this._onNewProcess(entry, link);
+    }
+  }
+
+  /**
+   * The kernel runs a new process that no `restarting` status announced on this link.
+   */
+  private _onNewProcess(entry: Private.KernelEntry, link: Private.Link): void {
+    if (link.restarting || link.restartScheduled) {
+      return;
+    }
+    this._forgetProcess(entry);
+    link.restarting = true;
+    this._reinject(entry, link);
+  }
+
+  /**
+   * The kernel's process is new: it holds nothing, and what is in flight is stale.
+   */
+  private _forgetProcess(entry: Private.KernelEntry): void {
+    entry.held.clear();
+    for (const sourceId of this._sources.keys()) {
+      this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
+        state: 'pending'
+      });
+    }
+  }
+
+  /**
+   * Inject every source again over the link that saw the restart (once per restart).
+   */
+  private _reinject(entry: Private.KernelEntry, link: Private.Link): void {
+    link.restartScheduled = false;
+    if (this._links.get(link.kernel) !== link) {
+      return;
+    }
+    const tasks = Array.from(this._sources.keys(), sourceId =>
+      this._inject(entry, sourceId, link)
+    );
+    void Promise.all(tasks).then(() => {
+      link.restarting = link.restartScheduled;
+    });
+  }
+
+  private _onConnectionStatus(
+    kernel: Kernel.IKernelConnection,
+    status: Kernel.ConnectionStatus
+  ): void {
+    if (status === 'disconnected') {
+      this._links.get(kernel)?.markLost(false);
+    }
+  }
+
+  private _onKernelDisposed(kernel: Kernel.IKernelConnection): void {
+    const link = this._links.get(kernel);
+    if (!link) {
+      return;
+    }
+    this._links.delete(kernel);
+    link.markLost(true);
+    const entry = this._entries.get(kernel.id);
+    if (!entry) {
+      return;
+    }
+    entry.links.delete(link);
+    if (entry.links.size > 0) {
+      return;
+    }
+    if (this._sources.size === 0) {
+      this._entries.delete(entry.id);
+      this._changed.emit();
+      return;
+    }
+    // Nobody watches this kernel any more. If it still runs (its widget was closed without
+    // shutting it down), take it over; if it is gone, forget it.
+    void this._refreshRunning();
+  }
+
+  /**
+   * Ask the server for its kernels, then follow them.
+   */
+  private async _refreshRunning(): Promise<void> {
+    try {
+      await this._kernelManager.refreshRunning();
+    } catch {
+      // Keep the kernels we know of.
+    }
+    this._syncRunning();
+  }
+
+  /**
+   * Forget kernels that are gone; while any source is set, connect to kernels nobody follows.
+   */
+  private _syncRunning(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const models = new Map<string, Kernel.IModel>();
+    for (const model of this._kernelManager.running()) {
+      models.set(model.id, model);
+    }
+    let removed = false;
+    for (const entry of Array.from(this._entries.values())) {
+      if (entry.links.size === 0 && !models.has(entry.id)) {
+        this._entries.delete(entry.id);
+        removed = true;
+      }
+    }
+    if (removed) {
+      this._changed.emit();
+    }
+    if (this._sources.size === 0) {
+      return;
+    }
+    for (const model of models.values()) {
+      const entry = this._entries.get(model.id);
+      if ((entry && entry.links.size > 0) || model.execution_state === 'dead') {
+        continue;
+      }
+      let kernel: Kernel.IKernelConnection;
+      try {
+        kernel = this._kernelManager.connectTo({ model, handleComms: false });
+      } catch {
+        continue;
+      }
+      this._follow(kernel, true);
+    }
+  }
+
+  /**
+   * Close our own connections that are no longer needed and not busy: a widget follows the
+   * kernel now, or no source is set.
+   */
+  private _releaseOwnLinks(): void {
+    for (const entry of this._entries.values()) {
+      const own = Array.from(entry.links).find(link => link.owned);
+      if (
+        own &&
+        own.inFlight === 0 &&
+        (this._sources.size === 0 || entry.links.size > 1)
+      ) {
+        own.kernel.dispose();
+      }
+    }
+  }
+
+  /**
+   * Send a source's variables to a kernel, over the given link or the kernel's best one.
+   * Records the task, so `set` can wait for it; the task never rejects.
+   */
+  private _inject(
+    entry: Private.KernelEntry,
+    sourceId: string,
+    via?: Private.Link
+  ): Promise<void> {
+    const link = via ?? entry.driver();
+    if (!link) {
+      // Nothing to send over yet; the kernel is injected when it is connected to.
+      return Promise.resolve();
+    }
+    const generation = entry.nextGeneration(sourceId);
+    const task = this._send(entry, link, sourceId, generation).catch(() => {
+      if (entry.isCurrent(sourceId, generation)) {
+        this._setState(entry, sourceId, generation, {
+          state: 'failed',
+          reason: this._trans.__('The connection to the kernel was lost')
+        });
+      }
+    });
+    entry.tasks.set(sourceId, task);
+    return task;
+  }
+
+  /**
+   * The injection itself. Until its first `await` this runs synchronously, so the request is
+   * queued on the connection before the caller returns.
+   */
+  private async _send(
+    entry: Private.KernelEntry,
+    link: Private.Link,
+    sourceId: string,
+    generation: number
+  ): Promise<void> {
+    const variables = this._sources.get(sourceId);
+    if (!variables) {
+      return;
+    }
+    if (!entry.language) {
+      // No cached kernel spec: only the kernel can tell its language.
+      this._setState(entry, sourceId, generation, { state: 'pending' });
+      const known = await Promise.race([
+        entry.languageKnown.then(() => true),
+        link.lost.then(() => false)
+      ]);
+      if (!entry.isCurrent(sourceId, generation)) {
+        return;
+      }
+      if (!known) {
+        this._setState(entry, sourceId, generation, {
+          state: 'failed',
+          reason: this._trans.__('The connection to the kernel was lost')
+        });
+        return;
+      }
+      if (!entry.language) {
+        this._setState(entry, sourceId, generation, {
+          state: 'failed',
+          reason: this._trans.__(
+            'The kernel did not tell its language; the token was not injected'
+          )
+        });
+        return;
+      }
+      return this._send(entry, link, sourceId, generation);
+    }
+    const snippets = snippetsFor(entry.language);
+    if (!snippets) {
+      this._setState(entry, sourceId, generation, {
+        state: 'unsupported',
+        reason: this._trans.__(
+          'No snippet for language %1; the token was not injected',
+          entry.language
+        )
+      });
+      return;
+    }
+    const names = Object.keys(variables);
+    const stale = Array.from(entry.held.get(sourceId) ?? []).filter(
+      name => !(name in variables)
+    );
+    const code = [
+      ...(stale.length > 0 ? [snippets.unset(stale)] : []),
+      snippets.set(names)
+    ].join('\n');
+    entry.held.set(sourceId, new Set(names));
+    entry.lastLink.set(sourceId, link);
+    this._setState(entry, sourceId, generation, { state: 'pending' });
+    const failure = await this._execute(link, code, { ...variables });
+    if (!entry.isCurrent(sourceId, generation)) {
+      return;
+    }
+    this._setState(
+      entry,
+      sourceId,
+      generation,
+      failure === null
+        ? { state: 'injected' }
+        : { state: 'failed', reason: failure }
+    );
+  }
+
+  /**
+   * Run silent code; answer its input requests from `answers`, matched by prompt where the
+   * kernel shows the prompt we chose, else in order. Resolves with `null` on success or the
+   * reason of the failure (which never quotes the kernel's error text, that could hold a value).
+   */
+  private async _execute(
+    link: Private.Link,
+    code: string,
+    answers?: Record<string, string>
+  ): Promise<string | null> {
+    const kernel = link.kernel;
+    if (kernel.isDisposed || kernel.status === 'dead') {
+      return this._trans.__('The kernel is not running');
+    }
+    let future: Kernel.IShellFuture<
+      KernelMessage.IExecuteRequestMsg,
+      KernelMessage.IExecuteReplyMsg
+    >;
+    try {
+      future = kernel.requestExecute(
+        {
+          code,
+          silent: true,
+          store_history: false,
+          allow_stdin: answers !== undefined,
+          stop_on_error: false
+        },
+        true
+      );
+    } catch {
+      return this._trans.__('The kernel is not running');
+    }
+    if (answers) {
+      const remaining = Object.keys(answers);
+      future.onStdin = msg => {
+        if (!KernelMessage.isInputRequestMsg(msg)) {
+          return;
+        }
+        let index = remaining.indexOf(String(msg.content.prompt));
+        if (index < 0) {
+          index = 0;
+        }
+        const [name] = remaining.splice(index, 1);
+        try {
+          kernel.sendInputReply(
+            { status: 'ok', value: name === undefined ? '' : answers[name] },
+            msg.header
+          );
+        } catch {
+          // The kernel died meanwhile; the reply below says so.
+        }
+      };
+    }
+    link.inFlight += 1;
+    try {
+      const reply = await Promise.race([future.done, link.lost]);
+      if (!reply) {
+        return this._trans.__('The connection to the kernel was lost');
+      }
+      const content = reply.content;
+      switch (content.status) {
+        case 'ok':
+          return null;
+        case 'error':
+          return this._trans.__(
+            'The kernel answered with an error (%1); the token was not injected',
+            content.ename
+          );
+        default:
+          return this._trans.__(
+            'The kernel aborted the request; the token was not injected'
+          );
+      }
+    } catch {
+      return this._trans.__('The kernel died or restarted before answering');
+    } finally {
+      link.inFlight -= 1;
+      if (link.inFlight === 0 && link.owned) {
+        this._releaseOwnLinks();
+      }
+    }
+  }
+
+  private _setState(
+    entry: Private.KernelEntry,
+    sourceId: string,
+    generation: number,
+    state: Private.IState
+  ): void {
+    if (
+      this._isDisposed ||
+      !this._sources.has(sourceId) ||
+      !entry.isCurrent(sourceId, generation) ||
+      this._entries.get(entry.id) !== entry
+    ) {
+      return;
+    }
+    const old = entry.states.get(sourceId);
+    if (old && old.state === state.state && old.reason === state.reason) {
+      return;
+    }
+    entry.states.set(sourceId, state);
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _contexts = new Set<ISessionContext>();
+  private _entries = new Map<string, Private.KernelEntry>();
+  private _isDisposed = false;
+  private _kernelManager: Kernel.IManager;
+  private _kernelSpecManager: KernelSpec.IManager | null;
+  private _links = new Map<Kernel.IKernelConnection, Private.Link>();
+  /** The secrets: in memory only, never logged, never in a status. */
+  private _sources = new Map<string, Record<string, string>>();
+  private _trans: TranslationBundle;
+}
+
+/**
+ * The KernelInjector namespace.
+ */
+export namespace KernelInjector {
+  /**
+   * Options of a KernelInjector.
+   */
+  export interface IOptions {
+    /** Where running kernels are listed and connected to. */
+    kernelManager: Kernel.IManager;
+    /** Kernel specs, whose cached languages let the first injection go out at once. */
+    kernelSpecManager?: KernelSpec.IManager;
+    /** For the reasons shown in statuses. */
+    translator?: ITranslator;
+  }
+}
+
+/**
+ * Module internals.
+ */
+namespace Private {
+  /** The end-of-transmission character, which ipykernel reads as end of input. */
+  export const EOT = '\x04';
+
+  /** A state without its kernel's identity. */
+  export interface IState {
+    state: IKernelInjectionStatus['state'];
+    reason?: string;
+  }
+
+  /**
+   * One kernel connection the injector follows.
+   */
+  export class Link {
+    constructor(
+      readonly kernel: Kernel.IKernelConnection,
+      readonly owned: boolean
+    ) {}
+
+    /** Requests sent over this link and not answered yet. */
+    inFlight = 0;
+
+    /** A re-injection after a restart is scheduled. */
+    restartScheduled = false;
+
+    /** A restart was seen and its re-injection has not been answered yet. */
+    restarting = false;
+
+    /** The session of a kernel process that said it is restarting, until another speaks. */
+    oldProcess: string | null = null;
+
+    /**
+     * Resolves when the connection is disposed or dead (for good), or next disconnected (it
+     * may come back: later callers then wait for the next loss).
+     */
+    get lost(): Promise<undefined> {
+      if (this._gone) {
+        return Promise.resolve(undefined);
+      }
+      if (!this._lost) {
+        this._lost = new PromiseDelegate<undefined>();
+      }
+      return this._lost.promise;
+    }
+
+    /** The connection is gone (`final`) or disconnected. */
+    markLost(final: boolean): void {
+      this._gone = this._gone || final;
+      this._lost?.resolve(undefined);
+      this._lost = null;
+    }
+
+    private _gone = false;
+    private _lost: PromiseDelegate<undefined> | null = null;
+  }
+
+  /**
+   * What the injector knows of one kernel (by id), whatever connections reach it.
+   */
+  export class KernelEntry {
+    constructor(
+      readonly id: string,
+      readonly name: string
+    ) {}
+
+    /** Connections to this kernel: widgets' and at most one of our own. */
+    readonly links = new Set<Link>();
+    /** Per source: the latest state. */
+    readonly states = new Map<string, IState>();
+    /** Per source: the latest injection, for `set` to wait on. */
+    readonly tasks = new Map<string, Promise<void>>();
+    /** Per source: the names the kernel holds (or is being sent). */
+    readonly held = new Map<string, Set<string>>();
+    /** Per source: the link the latest injection went over. */
+    readonly lastLink = new Map<string, Link>();
+
+    /** `language_info.name`, or the spec's language until the kernel answers; may be empty. */
+    get language(): string {
+      return this._language;
+    }
+
+    /** Resolves once a language is known. */
+    get languageKnown(): Promise<void> {
+      return this._languageKnown.promise;
+    }
+
+    /** The kernel itself said its language. */
+    languageConfirmed = false;
+    /** A `kernel.info` answer is awaited. */
+    askingLanguage = false;
+
+    setLanguage(language: string): void {
+      this._language = language;
+      this._languageKnown.resolve();
+    }
+
+    /** The connection to send over: a widget's when there is one (its user's order matters). */
+    driver(): Link | undefined {
+      let own: Link | undefined;
+      for (const link of this.links) {
+        if (!link.owned) {
+          return link;
+        }
+        own = link;
+      }
+      return own;
+    }
+
+    /** Start a new attempt for a source; older attempts' results are then ignored. */
+    nextGeneration(sourceId: string): number {
+      const generation = (this._generations.get(sourceId) ?? 0) + 1;
+      this._generations.set(sourceId, generation);
+      return generation;
+    }
+
+    isCurrent(sourceId: string, generation: number): boolean {
+      return this._generations.get(sourceId) === generation;
+    }
+
+    private _generations = new Map<string, number>();
+    private _language = '';
+    private _languageKnown = new PromiseDelegate<void>();
+  }
+}
