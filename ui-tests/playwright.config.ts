@@ -48,6 +48,8 @@ const config: PlaywrightTestConfig = {
     wait: { stdout: /Open http:\/\/127\.0\.0\.1:\d+\/ and sign in/ },
     timeout: 120000,
     reuseExistingServer: false,
+    // SIGTERM lets the portal take JupyterLab and its kernels down with it (SIGKILL would not).
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15000 },
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
