@@ -3,7 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -157,6 +157,27 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     panel.title.label = '';
     panel.node.setAttribute('role', 'region');
     panel.node.setAttribute('aria-label', trans.__('API tokens'));
+    manager.expiryNotice.connect((_, { model, kind }) => {
+      const message =
+        kind === 'warning'
+          ? trans.__(
+              'Your API token for %1 expires soon. Replace it in the API tokens panel.',
+              model.config.label
+            )
+          : trans.__(
+              'Your API token for %1 has expired and was removed from the kernels.',
+              model.config.label
+            );
+      Notification.warning(message, {
+        autoClose: false,
+        actions: [
+          {
+            label: trans.__('Open API tokens'),
+            callback: () => app.shell.activateById(PANEL_ID)
+          }
+        ]
+      });
+    });
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'jupyterlab-portal-token:panel');
   }

@@ -42,6 +42,14 @@ export class PortalTokenManager implements IDisposable {
     return this._tokenChanged;
   }
 
+  /** Emitted when a live token enters its warning period or expires. */
+  get expiryNotice(): ISignal<
+    this,
+    { model: PortalTokenModel; kind: 'warning' | 'expired' }
+  > {
+    return this._expiryNotice;
+  }
+
   /** The configured portals, in settings order. */
   get items(): readonly IPortalItem[] {
     return this._items;
@@ -84,6 +92,7 @@ export class PortalTokenManager implements IDisposable {
           injector: this._injector
         });
         model.changed.connect(this._onModelChanged, this);
+        model.expiryNotice.connect(this._onExpiryNotice, this);
         this._fresh.push(model);
       }
       model.autoInject = settings.autoInject;
@@ -114,13 +123,13 @@ export class PortalTokenManager implements IDisposable {
   }
 
   /**
-   * Ask again the portals whose state a trip to the portal may have changed (e.g. when the
-   * window regains focus after signing in there).
+   * Ask every idle portal again, e.g. when the window regains focus: the user may have signed
+   * in or out, or revoked the token, in the portal's own tab.
    */
-  async refreshStale(): Promise<void> {
+  async refreshAll(): Promise<void> {
     await Promise.all(
       this.models
-        .filter(model => Private.STALE_STATES.has(model.state))
+        .filter(model => model.activity === null)
         .map(model => model.refresh())
     );
   }
@@ -141,7 +150,18 @@ export class PortalTokenManager implements IDisposable {
     this._tokenChanged.emit(model);
   }
 
+  private _onExpiryNotice(
+    model: PortalTokenModel,
+    kind: 'warning' | 'expired'
+  ): void {
+    this._expiryNotice.emit({ model, kind });
+  }
+
   private _autoGenerate = false;
+  private _expiryNotice = new Signal<
+    this,
+    { model: PortalTokenModel; kind: 'warning' | 'expired' }
+  >(this);
   private _fresh: PortalTokenModel[] = [];
   private _injector: IKernelInjector | null;
   private _isDisposed = false;
@@ -168,13 +188,6 @@ export namespace PortalTokenManager {
 }
 
 namespace Private {
-  /** States that a visit to the portal can change behind our back. */
-  export const STALE_STATES = new Set<string>([
-    'signed-out',
-    'unreachable',
-    'unavailable'
-  ]);
-
   /** What must stay equal for a portal to keep its model. */
   export function key(entry: IPortalEntry): string {
     return JSON.stringify(entry.config);

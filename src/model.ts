@@ -2,6 +2,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PortalError } from './portals/errors';
 import type {
+  IKernelInjectionStatus,
   IKernelInjector,
   IPortalClient,
   IPortalConfig,
@@ -109,12 +110,15 @@ export class PortalTokenModel implements IDisposable {
 
   /** Kernels that hold the live token. */
   get kernelCount(): number {
+    return this.kernels.filter(kernel => kernel.state === 'injected').length;
+  }
+
+  /** Per-kernel injection status of the live token (never the secret). */
+  get kernels(): IKernelInjectionStatus[] {
     if (!this._injector || this._state !== 'live') {
-      return 0;
+      return [];
     }
-    return this._injector
-      .status(this.config.id)
-      .filter(kernel => kernel.state === 'injected').length;
+    return this._injector.status(this.config.id);
   }
 
   /** Whether injecting into kernels is on. */

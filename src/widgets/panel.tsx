@@ -59,10 +59,10 @@ export class TokenPanel extends ReactWidget {
   }
 
   /**
-   * Coming back from the portal's sign-in tab: ask the portals again.
+   * Coming back from the portal's tab: ask the portals again.
    */
   private _onFocus = (): void => {
-    void this._manager.refreshStale();
+    void this._manager.refreshAll();
   };
 
   private _manager: PortalTokenManager;

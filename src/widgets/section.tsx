@@ -177,6 +177,7 @@ function PortalBody(props: {
                   'Not injected into kernels (turned off in the settings).'
                 )}
           </p>
+          <NotInjected model={model} trans={trans} />
           <div className="jp-PortalToken-actions">
             {button(
               trans.__('Copy token'),
@@ -262,6 +263,39 @@ function PortalBody(props: {
           {describeError(model.error, label, trans)}
         </div>
       )}
+    </div>
+  );
+}
+
+/**
+ * Kernels that do not hold the token, and why.
+ */
+function NotInjected(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const missing = model.kernels.filter(
+    kernel => kernel.state === 'unsupported' || kernel.state === 'failed'
+  );
+  if (missing.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-PortalToken-notInjected">
+      <p>{trans.__('Not injected:')}</p>
+      <ul>
+        {missing.map(kernel => (
+          <li key={kernel.kernelId}>
+            {trans.__(
+              '%1 kernel (%2): %3',
+              kernel.language || kernel.kernelName,
+              kernel.kernelId.slice(0, 8),
+              kernel.reason ?? kernel.state
+            )}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

@@ -46,5 +46,26 @@ test.describe('signing in through the portal', () => {
     await expect(
       panel.getByRole('button', { name: 'Generate token' })
     ).toBeEnabled();
+
+    // The portal session ends (signed out in another tab): on focus the panel says so.
+    await page.evaluate(() => fetch('/rest/auth/logout', { method: 'POST' }));
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await expect(panel).toContainText('You are not signed in to XDMoD (demo).');
+    const link = panel.getByRole('link', { name: 'Sign in to XDMoD (demo)' });
+    await expect(link).toHaveAttribute('target', '_blank');
+    await expect(link).toHaveAttribute('href', portal);
+
+    // Signed in again there, back here: the panel checks again.
+    await page.evaluate(() =>
+      fetch('/rest/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'username=alice&password=alice-password'
+      })
+    );
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await expect(
+      panel.getByRole('button', { name: 'Generate token' })
+    ).toBeVisible();
   });
 });
