@@ -10,7 +10,7 @@ import * as path from 'path';
  * Galata's test, with `tmpPath` made under JupyterLab's base URL (/jupyter/): Galata's own
  * fixture calls `/api/contents` at the origin's root, which is the portal here, not JupyterLab.
  */
-export const test = galataTest.extend({
+export const test = galataTest.extend<{ shutdownKernels: void }>({
   tmpPath: async ({ request, baseURL }, use, testInfo) => {
     const folder = path.basename(testInfo.outputDir).replace(/-retry\d+$/i, '');
     const url = `${baseURL}/api/contents/${encodeURIComponent(folder)}`;
@@ -19,7 +19,30 @@ export const test = galataTest.extend({
     expect(created.status()).toBe(201);
     await use(folder);
     await request.delete(url);
-  }
+  },
+  // Galata's kernel and session trackers route `/api/kernels/*` and answer a kernel restart
+  // with 201 (JupyterLab expects 200), and clean up at the origin's root: off, and our own
+  // clean-up below instead.
+  kernels: async ({}, use) => {
+    await use(null);
+  },
+  sessions: async ({}, use) => {
+    await use(null);
+  },
+  shutdownKernels: [
+    async ({ request, baseURL }, use) => {
+      await use();
+      const sessions = await request.get(`${baseURL}/api/sessions`);
+      for (const session of (await sessions.json()) as { id: string }[]) {
+        await request.delete(`${baseURL}/api/sessions/${session.id}`);
+      }
+      const kernels = await request.get(`${baseURL}/api/kernels`);
+      for (const kernel of (await kernels.json()) as { id: string }[]) {
+        await request.delete(`${baseURL}/api/kernels/${kernel.id}`);
+      }
+    },
+    { auto: true }
+  ]
 });
 
 /**
@@ -74,3 +97,23 @@ export const PYTHON_USE_TOKEN = [
   '_tok = os.environ.get("XDMOD_API_TOKEN")',
   'print("token:", "set" if _tok else "MISSING", "status:", _status(_tok) if _tok else "-")'
 ].join('\n');
+
+/**
+ * A new untitled notebook with the given kernel, made active (Galata's `createNew` depends on a
+ * kernel dialog that JupyterLab skips once a kernel was chosen before).
+ */
+export async function newNotebook(
+  page: IJupyterLabPageFixture,
+  kernelName: string
+): Promise<string> {
+  const path = await page.evaluate(async name => {
+    const panel = await window.jupyterapp.commands.execute(
+      'notebook:create-new',
+      { kernelName: name }
+    );
+    return panel.context.path as string;
+  }, kernelName);
+  const name = path.split('/').pop() as string;
+  await page.notebook.activate(name);
+  return name;
+}

@@ -2,6 +2,7 @@ import { expect } from '@jupyterlab/galata';
 import {
   test,
   cellOutput,
+  newNotebook,
   openTokenPanel,
   PYTHON_USE_TOKEN,
   resetPortal
@@ -53,13 +54,13 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
   await page.notebook.runCell(1, true);
 
   // A new Python notebook has it.
-  await page.notebook.createNew('after.ipynb');
+  await newNotebook(page, 'python3');
   await page.notebook.setCell(0, 'code', PYTHON_USE_TOKEN);
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
 
   // An R notebook has it.
-  await page.notebook.createNew('r.ipynb', { kernel: 'ir' });
+  await newNotebook(page, 'ir');
   await page.notebook.setCell(
     0,
     'code',
