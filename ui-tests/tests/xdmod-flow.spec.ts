@@ -35,6 +35,17 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
   await expect(panel).toContainText('Live in 1 kernel');
   await expect(panel.getByRole('button', { name: 'Copy token' })).toBeVisible();
 
+  // Only the first 8 characters are shown, and the secret is in no browser storage.
+  const preview = (await panel.locator('code').innerText()).replace('…', '');
+  expect(preview).toMatch(/^\d+\.[0-9a-f]+$/);
+  expect(preview).toHaveLength(8);
+  const stored = await page.evaluate(
+    () =>
+      JSON.stringify({ ...localStorage }) +
+      JSON.stringify({ ...sessionStorage })
+  );
+  expect(stored).not.toContain(preview);
+
   // The running kernel got it, and the portal accepts it.
   await page.notebook.activate('before.ipynb');
   await page.notebook.runCell(0, true);

@@ -1,0 +1,159 @@
+import { readPortals } from '../config';
+import { PortalTokenManager } from '../manager';
+import { PortalRegistry } from '../portals/registry';
+import type {
+  ICreatedToken,
+  IPortalClient,
+  IPortalConfig,
+  IPortalStatus
+} from '../tokens';
+
+const ORIGIN = 'https://lab.example.org';
+
+/**
+ * A signed-in portal without a token that creates one on request (the XDMoD client itself is
+ * tested against the demo portal in src/portals/__tests__).
+ */
+class EmptyPortal implements IPortalClient {
+  constructor(readonly config: IPortalConfig) {}
+  readonly capabilities = {
+    create: true,
+    list: true,
+    revoke: true,
+    singleToken: true,
+    label: false,
+    lifetime: false,
+    needsPassword: false,
+    types: []
+  };
+  get signInUrl(): string {
+    return this.config.url;
+  }
+  created = 0;
+  async status(): Promise<IPortalStatus> {
+    return { signedIn: true, available: true, tokens: [] };
+  }
+  async create(): Promise<ICreatedToken> {
+    this.created += 1;
+    return {
+      secret: 's3cret-value',
+      expires: new Date(Date.now() + 1e9),
+      precision: 'second'
+    };
+  }
+  async revoke(): Promise<void> {
+    /* nothing to revoke */
+  }
+  environment(secret: string): Record<string, string> {
+    return { token: secret };
+  }
+}
+
+function registry(): PortalRegistry {
+  const registry = new PortalRegistry();
+  registry.register('empty', config => new EmptyPortal(config), {
+    token: 'EMPTY_TOKEN'
+  });
+  return registry;
+}
+
+describe('readPortals', () => {
+  it('resolves relative URLs against the origin and fills default variable names', () => {
+    const [entry] = readPortals(
+      [{ id: 'xdmod', kind: 'xdmod', url: '/xdmod' }],
+      registry(),
+      ORIGIN
+    );
+    expect(entry.problems).toEqual([]);
+    expect(entry.config).toEqual({
+      id: 'xdmod',
+      kind: 'xdmod',
+      label: 'xdmod',
+      url: 'https://lab.example.org/xdmod/',
+      envVars: { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' }
+    });
+  });
+
+  it('explains every bad entry and keeps the good ones', () => {
+    const entries = readPortals(
+      [
+        { id: 'a', kind: 'nope' },
+        { id: 'b', kind: 'xdmod', url: 'javascript:alert(1)' },
+        { id: 'c', kind: 'xdmod', envVars: { token: '1BAD-NAME' } },
+        { id: 'd', kind: 'xdmod', envVars: { host: '' } },
+        { id: 'd', kind: 'xdmod' },
+        { kind: 'xdmod' }
+      ],
+      registry(),
+      ORIGIN
+    );
+    expect(entries.map(entry => entry.problems.map(p => p.kind))).toEqual([
+      ['unknown-kind'],
+      ['bad-url'],
+      ['bad-variable'],
+      [],
+      ['duplicate-id'],
+      ['missing-id']
+    ]);
+    // An empty name switches that variable off.
+    expect(entries[3].config?.envVars).toEqual({
+      token: 'XDMOD_API_TOKEN',
+      host: ''
+    });
+  });
+});
+
+describe('PortalTokenManager', () => {
+  const settings = {
+    portals: [{ id: 'e', kind: 'empty', label: 'Empty' }],
+    autoInject: true,
+    warnBeforeExpiryDays: 7,
+    autoGenerate: false
+  };
+
+  it('keeps a portal model (and its token) across unrelated settings changes', async () => {
+    const manager = new PortalTokenManager({
+      registry: registry(),
+      origin: ORIGIN
+    });
+    manager.configure(settings);
+    await manager.checkNew();
+    const model = manager.models[0];
+    await model.generate();
+    expect(model.state).toBe('live');
+    manager.configure({ ...settings, warnBeforeExpiryDays: 3 });
+    expect(manager.models[0]).toBe(model);
+    expect(model.state).toBe('live');
+    manager.configure({
+      ...settings,
+      portals: [{ id: 'e', kind: 'empty', label: 'Renamed' }]
+    });
+    expect(manager.models[0]).not.toBe(model);
+    expect(model.isDisposed).toBe(true);
+    manager.dispose();
+  });
+
+  it('generates on start when autoGenerate is on and there is no token', async () => {
+    const manager = new PortalTokenManager({
+      registry: registry(),
+      origin: ORIGIN
+    });
+    manager.configure({ ...settings, autoGenerate: true });
+    await manager.checkNew();
+    expect(manager.models[0].state).toBe('live');
+    expect((manager.models[0].client as EmptyPortal).created).toBe(1);
+    manager.dispose();
+  });
+
+  it('does not generate on start by default', async () => {
+    const manager = new PortalTokenManager({
+      registry: registry(),
+      origin: ORIGIN
+    });
+    manager.configure(settings);
+    await manager.checkNew();
+    expect(manager.models[0].state).toBe('none');
+    expect((manager.models[0].client as EmptyPortal).created).toBe(0);
+    manager.dispose();
+  });
+});
