@@ -6,11 +6,11 @@ import {
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
-import { PromiseDelegate } from '@lumino/coreutils';
+import { PromiseDelegate, UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import type { IKernelInjectionStatus, IKernelInjector } from '../tokens';
-import { isValidVariableName, snippetsFor } from './languages';
+import { isValidVariableName, snippetsFor, StdinAnswers } from './languages';
 
 /**
  * Puts environment variables into every kernel, their values carried by `input_reply` messages.
@@ -81,10 +81,10 @@ export class KernelInjector implements IKernelInjector, IDisposable {
           this._trans.__('The value of %1 is not a string', name)
         );
       }
-      if (value.includes('\0') || value === Private.EOT) {
+      if (value.includes('\0')) {
         throw new Error(
           this._trans.__(
-            'The value of %1 holds a NUL or end-of-transmission character, which a kernel cannot receive; it was not injected',
+            'The value of %1 holds a NUL character, which no environment variable can hold; it was not injected',
             name
           )
         );
@@ -308,9 +308,6 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     if (!link || !entry) {
       return;
     }
-    if ((globalThis as any).DEBUG_INJ && link.owned) {
-      (globalThis as any).DEBUG_INJ.push(`${Date.now() % 100000} STATUS ${status} conn=${kernel.connectionStatus}`);
-    }
     switch (status) {
       case 'restarting':
       case 'autorestarting': {
@@ -347,7 +344,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
           this._reinject(entry, link);
         } else if (status === 'starting') {
           // A new process the connection was not seen restarting (if we catch its first words).
-          this._onNewProcess(entry, link);
+          this._onNewProcess(entry, link, true);
         }
         return;
     }
@@ -357,16 +354,16 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    * Notice restarts made by clients we do not follow. ipykernel broadcasts its
    * `shutdown_reply` (with `restart: true`) on IOPub and signs its messages with a session id
    * of its own: a message from another session after it comes from the new process.
+   *
+   * The new process's first messages may be gone before the server's IOPub socket for this
+   * connection has reconnected to it, so ask it `kernel_info` until it answers.
    */
   private _onAnyMessage(
     kernel: Kernel.IKernelConnection,
     args: Kernel.IAnyMessageArgs
   ): void {
     const { msg, direction } = args;
-    if ((globalThis as any).DEBUG_INJ && this._links.get(kernel)?.owned) {
-      (globalThis as any).DEBUG_INJ.push(`${Date.now() % 100000} ${direction} ${msg.channel} ${msg.header.msg_type} ${(msg.content as any).execution_state ?? ''} ${(msg.content as any).status ?? ''} s=${msg.header.session.slice(0, 6)} p=${(msg.parent_header as any)?.msg_type ?? ''}`);
-    }
-    if (direction !== 'recv' || msg.channel !== 'iopub') {
+    if (direction !== 'recv') {
       return;
     }
     const link = this._links.get(kernel);
@@ -375,29 +372,83 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       return;
     }
     if (
+      msg.channel === 'iopub' &&
       msg.header.msg_type === 'shutdown_reply' &&
       (msg.content as { restart?: boolean }).restart === true
     ) {
-      link.oldProcess = msg.header.session;
+      if (!link.restarting && !link.restartScheduled) {
+        this._askForNewProcess(link, msg.header.session);
+      }
     } else if (
       link.oldProcess !== null &&
       msg.header.session !== link.oldProcess
     ) {
-      link.oldProcess = null;
-      this._onNewProcess(entry, link);
+      link.stopAsking();
+      this._onNewProcess(entry, link, false);
     }
   }
 
   /**
-   * The kernel runs a new process that no `restarting` status announced on this link.
+   * Send `kernel_info` requests until a new process answers (or a while has passed).
    */
-  private _onNewProcess(entry: Private.KernelEntry, link: Private.Link): void {
-    if (link.restarting || link.restartScheduled) {
+  private _askForNewProcess(link: Private.Link, oldProcess: string): void {
+    link.stopAsking();
+    link.oldProcess = oldProcess;
+    let asked = 0;
+    link.asking = setInterval(() => {
+      if (
+        link.oldProcess === null ||
+        this._links.get(link.kernel) !== link ||
+        asked++ >= Private.NEW_PROCESS_ASKS
+      ) {
+        link.stopAsking();
+        return;
+      }
+      link.kernel.requestKernelInfo().catch(() => undefined);
+    }, Private.NEW_PROCESS_INTERVAL_MS);
+  }
+
+  /**
+   * The kernel runs a new process that no `restarting` status announced on this link: it said
+   * `starting` (`announced`), or ipykernel's shutdown-and-new-session told us.
+   */
+  private _onNewProcess(
+    entry: Private.KernelEntry,
+    link: Private.Link,
+    announced: boolean
+  ): void {
+    const links = Array.from(entry.links);
+    if (links.some(other => other.restarting || other.restartScheduled)) {
+      // A connection we follow restarted it, and re-injects over itself.
+      return;
+    }
+    if (
+      announced &&
+      link.owned &&
+      Date.now() - link.created < Private.FRESH_LINK_MS
+    ) {
+      // A connection made for this process as it started: its injection is on its way.
       return;
     }
     this._forgetProcess(entry);
-    link.restarting = true;
-    this._reinject(entry, link);
+    // Over a fresh connection of our own: the server's sockets behind the connections that saw
+    // the restart happen may not have reconnected to the new process (IOPub, stdin).
+    for (const own of links.filter(other => other.owned)) {
+      own.kernel.dispose();
+    }
+    if (this._isDisposed || this._sources.size === 0) {
+      return;
+    }
+    let kernel: Kernel.IKernelConnection;
+    try {
+      kernel = this._kernelManager.connectTo({
+        model: { id: entry.id, name: entry.name },
+        handleComms: false
+      });
+    } catch {
+      return;
+    }
+    this._follow(kernel, true);
   }
 
   /**
@@ -614,14 +665,20 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     const stale = Array.from(entry.held.get(sourceId) ?? []).filter(
       name => !(name in variables)
     );
+    // Only to tie answers to this request: it guards nothing, so it need not be secret.
+    const nonce = UUID.uuid4().replace(/-/g, '');
     const code = [
       ...(stale.length > 0 ? [snippets.unset(stale)] : []),
-      snippets.set(names)
+      snippets.set(names, nonce)
     ].join('\n');
     entry.held.set(sourceId, new Set(names));
     entry.lastLink.set(sourceId, link);
     this._setState(entry, sourceId, generation, { state: 'pending' });
-    const failure = await this._execute(link, code, { ...variables });
+    const failure = await this._execute(
+      link,
+      code,
+      new StdinAnswers({ ...variables }, nonce)
+    );
     if (!entry.isCurrent(sourceId, generation)) {
       return;
     }
@@ -636,14 +693,18 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   }
 
   /**
-   * Run silent code; answer its input requests from `answers`, matched by prompt where the
-   * kernel shows the prompt we chose, else in order. Resolves with `null` on success or the
-   * reason of the failure (which never quotes the kernel's error text, that could hold a value).
+   * Run silent code and answer its input requests. Resolves with `null` on success or the
+   * reason of the failure (which never quotes the kernel's error text: it could hold a value).
+   *
+   * An input request can get lost: right after a restart, the server may reuse a stdin channel
+   * that has not reconnected to the new process yet, and the kernel would wait forever. So,
+   * once the kernel runs this request and has asked nothing for a while, answer unasked; the
+   * code takes only answers it still needs and drains the rest (see `languages.ts`).
    */
   private async _execute(
     link: Private.Link,
     code: string,
-    answers?: Record<string, string>
+    answers?: StdinAnswers
   ): Promise<string | null> {
     const kernel = link.kernel;
     if (kernel.isDisposed || kernel.status === 'dead') {
@@ -667,30 +728,61 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     } catch {
       return this._trans.__('The kernel is not running');
     }
+    let timer: ReturnType<typeof setInterval> | undefined;
     if (answers) {
-      const remaining = Object.keys(answers);
-      future.onStdin = msg => {
-        if (!KernelMessage.isInputRequestMsg(msg)) {
-          return;
-        }
-        let index = remaining.indexOf(String(msg.content.prompt));
-        if (index < 0) {
-          index = 0;
-        }
-        const [name] = remaining.splice(index, 1);
+      let lastHeard = 0;
+      // Unasked answers have no input request to answer: they name the request instead.
+      let parent: KernelMessage.IHeader = future.msg.header;
+      const reply = (value: string) => {
         try {
           kernel.sendInputReply(
-            { status: 'ok', value: name === undefined ? '' : answers[name] },
-            msg.header
+            { status: 'ok', value },
+            parent as KernelMessage.IHeader<'input_request'>
           );
         } catch {
           // The kernel died meanwhile; the reply below says so.
         }
       };
+      future.onStdin = msg => {
+        if (!KernelMessage.isInputRequestMsg(msg)) {
+          return;
+        }
+        lastHeard = Date.now();
+        parent = msg.header;
+        reply(answers.answer(String(msg.content.prompt)));
+      };
+      future.onIOPub = msg => {
+        // Our code runs now (not a user cell queued before it): start listening for silence.
+        if (
+          timer === undefined &&
+          KernelMessage.isStatusMsg(msg) &&
+          msg.content.execution_state === 'busy'
+        ) {
+          lastHeard = Date.now();
+          timer = setInterval(() => {
+            if (
+              answers.complete ||
+              Date.now() - lastHeard < Private.STDIN_SILENCE_MS
+            ) {
+              return;
+            }
+            lastHeard = Date.now();
+            reply(answers.unasked());
+          }, Private.STDIN_SILENCE_MS / 2);
+        }
+      };
     }
+    // The shell reply is enough: after a restart by another client, the server's IOPub socket
+    // for a connection may stay deaf to the new process, and `done` waits for an IOPub `idle`.
+    const replied = new Promise<KernelMessage.IExecuteReplyMsg>(
+      (resolve, reject) => {
+        future.onReply = resolve;
+        future.done.then(resolve, reject);
+      }
+    );
     link.inFlight += 1;
     try {
-      const reply = await Promise.race([future.done, link.lost]);
+      const reply = await Promise.race([replied, link.lost]);
       if (!reply) {
         return this._trans.__('The connection to the kernel was lost');
       }
@@ -711,6 +803,10 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     } catch {
       return this._trans.__('The kernel died or restarted before answering');
     } finally {
+      clearInterval(timer);
+      if (!future.isDisposed) {
+        future.dispose();
+      }
       link.inFlight -= 1;
       if (link.inFlight === 0 && link.owned) {
         this._releaseOwnLinks();
@@ -773,8 +869,15 @@ export namespace KernelInjector {
  * Module internals.
  */
 namespace Private {
-  /** The end-of-transmission character, which ipykernel reads as end of input. */
-  export const EOT = '\x04';
+  /** How long a new connection of ours takes a kernel's `starting` for its own start. */
+  export const FRESH_LINK_MS = 3000;
+
+  /** How often, and how many times, to ask a restarting kernel whether it runs again. */
+  export const NEW_PROCESS_INTERVAL_MS = 500;
+  export const NEW_PROCESS_ASKS = 60;
+
+  /** How long a kernel running our code may ask nothing before we answer unasked. */
+  export const STDIN_SILENCE_MS = 500;
 
   /** A state without its kernel's identity. */
   export interface IState {
@@ -797,11 +900,24 @@ namespace Private {
     /** A re-injection after a restart is scheduled. */
     restartScheduled = false;
 
+    /** When the connection was made. */
+    readonly created = Date.now();
+
     /** A restart was seen and its re-injection has not been answered yet. */
     restarting = false;
 
     /** The session of a kernel process that said it is restarting, until another speaks. */
     oldProcess: string | null = null;
+
+    /** The timer asking the kernel for `kernel_info` until a new process answers. */
+    asking: ReturnType<typeof setInterval> | undefined = undefined;
+
+    /** Stop waiting for a new process. */
+    stopAsking(): void {
+      clearInterval(this.asking);
+      this.asking = undefined;
+      this.oldProcess = null;
+    }
 
     /**
      * Resolves when the connection is disposed or dead (for good), or next disconnected (it
@@ -820,6 +936,9 @@ namespace Private {
     /** The connection is gone (`final`) or disconnected. */
     markLost(final: boolean): void {
       this._gone = this._gone || final;
+      if (final) {
+        this.stopAsking();
+      }
       this._lost?.resolve(undefined);
       this._lost = null;
     }

@@ -1,0 +1,239 @@
+/**
+ * Helpers for the injector tests that run real kernels behind a real Jupyter server.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SessionContext } from '@jupyterlab/apputils';
+import {
+  Kernel,
+  KernelManager,
+  KernelMessage,
+  KernelSpecManager,
+  SessionManager
+} from '@jupyterlab/services';
+import { JupyterServer } from '@jupyterlab/testing';
+import { PromiseDelegate, UUID } from '@lumino/coreutils';
+
+const REPO = path.resolve(__dirname, '..', '..');
+
+/**
+ * A secret built to break out of any string literal it would be put in. Its uuid core is what
+ * the tests look for in every message and log: any leak, whole or partial-but-recognisable.
+ */
+export function makeSecret(): { value: string; core: string } {
+  const core = UUID.uuid4();
+  return {
+    core,
+    value: `tok-${core}'"\\; print("pwned") #`
+  };
+}
+
+/**
+ * What a cell prints for a variable: its code points reversed, or `unset`. The cell never
+ * prints the value itself, so the secret must appear in no kernel output at all.
+ */
+export function fingerprint(value: string | undefined): string {
+  if (value === undefined) {
+    return 'unset';
+  }
+  return Array.from(value, c => c.codePointAt(0))
+    .reverse()
+    .join(',');
+}
+
+/** A cell printing `fingerprint(os.environ.get(name))` and a newline. */
+export function pythonFingerprint(name: string): string {
+  return [
+    'import os as _o',
+    `_v = _o.environ.get('${name}')`,
+    "print('unset' if _v is None else ','.join(str(ord(c)) for c in reversed(_v)))"
+  ].join('\n');
+}
+
+/** A cell printing `fingerprint(Sys.getenv(name))` and a newline. */
+export function rFingerprint(name: string): string {
+  return (
+    `local({ v <- Sys.getenv("${name}", unset = NA); ` +
+    'cat(if (is.na(v)) "unset" else paste(rev(utf8ToInt(v)), collapse = ","), "\\n", sep = "") })'
+  );
+}
+
+/**
+ * Send a cell the way a notebook does (not silent, stored in history) right now, and
+ * resolve with what it printed (errors as `ERROR <name>`).
+ */
+export function run(
+  kernel: Kernel.IKernelConnection,
+  code: string
+): Promise<string> {
+  const future = kernel.requestExecute({ code, store_history: true }, true);
+  let out = '';
+  future.onIOPub = msg => {
+    if (KernelMessage.isStreamMsg(msg)) {
+      out += msg.content.text;
+    } else if (KernelMessage.isErrorMsg(msg)) {
+      out += `ERROR ${msg.content.ename}\n`;
+    }
+  };
+  return future.done.then(() => out.trim());
+}
+
+/** Every message any connection of a kernel manager sent or received. */
+export interface IRecorded {
+  direction: 'send' | 'recv';
+  msg: KernelMessage.IMessage;
+}
+
+/**
+ * A Jupyter server for one test file, with managers whose every kernel connection
+ * (ours, the injector's, the session contexts') is recorded.
+ */
+export class TestServer {
+  /** Every message of every connection. */
+  readonly messages: IRecorded[] = [];
+  /** Everything the server printed. */
+  log = '';
+  kernelManager!: KernelManager;
+  specsManager!: KernelSpecManager;
+  sessionManager!: SessionManager;
+
+  /**
+   * Start the server, the jupyter of the repository's venv first on PATH.
+   */
+  async start(
+    additionalKernelSpecs: Record<string, unknown> = {}
+  ): Promise<void> {
+    const bin = path.join(REPO, '.venv', 'bin');
+    if (fs.existsSync(path.join(bin, 'jupyter-lab'))) {
+      process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
+    }
+    // The server's output: kept (to search it for the secret), not printed.
+    jest.spyOn(console, 'debug').mockImplementation(() => undefined);
+    const write = process.stdout.write;
+    this._restore = () => {
+      process.stdout.write = write;
+    };
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      this.log += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    await this._server.start({
+      additionalKernelSpecs: additionalKernelSpecs as any,
+      configData: {
+        // Containers run tests as root.
+        ServerApp: { allow_root: true },
+        // Notice a killed kernel within half a second.
+        KernelRestarter: { time_to_dead: 0.5 }
+      }
+    });
+    this.kernelManager = new KernelManager();
+    const connectTo = this.kernelManager.connectTo.bind(this.kernelManager);
+    this.kernelManager.connectTo = options => {
+      const kernel = connectTo(options);
+      (globalThis as any).TRACE?.push(`${Date.now() % 100000} ${kernel.clientId.slice(0, 4)} CONNECT ${kernel.id.slice(0, 6)}`);
+      kernel.statusChanged.connect((_, st) => (globalThis as any).TRACE?.push(`${Date.now() % 100000} ${kernel.clientId.slice(0, 4)} STATUS ${st}`));
+      kernel.anyMessage.connect((_, args) => {
+        this.messages.push({ direction: args.direction, msg: args.msg });
+        (globalThis as any).TRACE?.push(`${Date.now() % 100000} ${kernel.clientId.slice(0, 4)} ${args.direction} ${args.msg.channel} ${args.msg.header.msg_type} ${(args.msg.content as any).execution_state ?? ''} ${((args.msg.content as any).code ?? '').slice(0, 30).replace(/\n/g, ' ')} p=${(args.msg.parent_header as any)?.msg_type ?? ''} ${(args.msg.parent_header as any)?.msg_id?.slice(0, 6) ?? ''} id=${args.msg.header.msg_id.slice(0, 6)}`);
+      });
+      return kernel;
+    };
+    this.specsManager = new KernelSpecManager();
+    this.sessionManager = new SessionManager({
+      kernelManager: this.kernelManager
+    });
+    await Promise.all([
+      this.kernelManager.ready,
+      this.specsManager.ready,
+      this.sessionManager.ready
+    ]);
+  }
+
+  /** A widget's session context (as a notebook has) for a kernel spec. */
+  sessionContext(name: string): SessionContext {
+    const context = new SessionContext({
+      sessionManager: this.sessionManager,
+      specsManager: this.specsManager,
+      path: `${UUID.uuid4()}.ipynb`,
+      kernelPreference: { name, autoStartDefault: false, shouldStart: true }
+    });
+    this._contexts.push(context);
+    return context;
+  }
+
+  /** Shut down every kernel and the server. */
+  async shutdown(): Promise<void> {
+    try {
+      for (const context of this._contexts) {
+        await context.shutdown().catch(() => undefined);
+        context.dispose();
+      }
+      await this.kernelManager?.shutdownAll().catch(() => undefined);
+      this.kernelManager?.dispose();
+      this.sessionManager?.dispose();
+      this.specsManager?.dispose();
+    } finally {
+      await this._server.shutdown();
+      this._restore?.();
+    }
+  }
+
+  private _contexts: SessionContext[] = [];
+  private _restore: (() => void) | null = null;
+  private _server = new JupyterServer();
+}
+
+/**
+ * The first status a kernel connection reports after one of `after`: a delegate resolved
+ * inside that status handler, so a message sent from the callback goes out in that tick.
+ */
+export function onFirstStatusAfter(
+  kernel: Kernel.IKernelConnection,
+  after: Kernel.Status[],
+  callback: (status: Kernel.Status) => void
+): Promise<Kernel.Status> {
+  const seen = new PromiseDelegate<Kernel.Status>();
+  let armed = false;
+  const handler = (_: Kernel.IKernelConnection, status: Kernel.Status) => {
+    if (after.includes(status)) {
+      armed = true;
+    } else if (armed) {
+      kernel.statusChanged.disconnect(handler);
+      callback(status);
+      seen.resolve(status);
+    }
+  };
+  kernel.statusChanged.connect(handler);
+  return seen.promise;
+}
+
+/** Whether R with IRkernel can run here (the reason when not). */
+export function irkernelMissing(): string | null {
+  const result = spawnSync(
+    'R',
+    ['--slave', '-e', 'cat(requireNamespace("IRkernel", quietly = TRUE))'],
+    { encoding: 'utf8', timeout: 30000 }
+  );
+  if (result.error) {
+    return `R is not installed (${result.error.message})`;
+  }
+  if (!String(result.stdout).includes('TRUE')) {
+    return 'R is installed but the IRkernel package is not';
+  }
+  return null;
+}
+
+/** The IRkernel spec, installed into the test server's own data directory. */
+export const IR_SPEC = {
+  argv: [
+    'R',
+    '--slave',
+    '-e',
+    'IRkernel::main()',
+    '--args',
+    '{connection_file}'
+  ],
+  display_name: 'R',
+  language: 'R'
+};

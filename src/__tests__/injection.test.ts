@@ -1,0 +1,584 @@
+/**
+ * Message-level tests of the kernel injector, against recording fake kernels: what code is
+ * sent, where the value travels, and how kernels, widgets and restarts are followed.
+ */
+import { KernelMessage } from '@jupyterlab/services';
+import {
+  JULIA,
+  KernelInjector,
+  PYTHON,
+  R,
+  snippetsFor,
+  StdinAnswers
+} from '../injection';
+import {
+  FakeKernel,
+  FakeKernelManager,
+  FakeSessionContext,
+  fakeSpecManager,
+  flush,
+  model
+} from './injection-fakes';
+
+/** A value built to break out of any string literal it might be put in. */
+const SECRET = `tok-3f9a'"\\;\n)'); import os; os.system("rm -rf /") #\u00e9`;
+const OTHER = 'second-value-7c1e';
+
+describe('KernelInjector (message level)', () => {
+  let manager: FakeKernelManager;
+  let injector: KernelInjector;
+
+  beforeEach(() => {
+    manager = new FakeKernelManager();
+    injector = new KernelInjector({
+      kernelManager: manager.manager,
+      kernelSpecManager: fakeSpecManager()
+    });
+  });
+
+  afterEach(() => {
+    injector.dispose();
+  });
+
+  /** A kernel followed through a widget's session context. */
+  function widgetKernel(name: string, options = {}): FakeKernel {
+    const kernel = new FakeKernel(model(name), options);
+    const context = new FakeSessionContext();
+    injector.addSessionContext(context.context);
+    context.changeKernel(kernel);
+    return kernel;
+  }
+
+  /** Every message a kernel was sent, as text, except the input replies. */
+  function codeAndRequests(kernel: FakeKernel): string {
+    return JSON.stringify(
+      kernel.sent.filter(msg => msg.header.msg_type !== 'input_reply')
+    );
+  }
+
+  function inputReplies(kernel: FakeKernel): KernelMessage.IInputReplyMsg[] {
+    return kernel.sent.filter(
+      msg => msg.header.msg_type === 'input_reply'
+    ) as KernelMessage.IInputReplyMsg[];
+  }
+
+  describe.each([
+    ['python3', 'python', 'getpass.getpass(', undefined],
+    ['ir', 'R', 'readline(', undefined],
+    // IJulia's readprompt shows the code's prompt; its plain readline() shows its own.
+    ['julia-1.10', 'julia', 'Main.IJulia.readprompt(p', undefined],
+    ['julia-1.10', 'julia', 'readline()', 'stdin> ']
+  ])('a %s kernel (%s, %s)', (kernelName, language, reader, fixedPrompt) => {
+    it('gets code naming the variables and their values only as input replies', async () => {
+      const kernel = widgetKernel(kernelName);
+      kernel.fixedPrompt = fixedPrompt;
+      await injector.set('portal', { X_TOKEN: SECRET, X_HOST: OTHER });
+
+      expect(kernel.requests).toHaveLength(1);
+      const request = kernel.requests[0];
+      expect(request.msg.content).toMatchObject({
+        silent: true,
+        store_history: false,
+        allow_stdin: true,
+        stop_on_error: false
+      });
+      expect(request.code).toContain(
+        '"X_TOKEN"'.replace(/"/g, language === 'python' ? "'" : '"')
+      );
+      expect(request.code).toContain('X_HOST');
+      expect(request.code).toContain(reader);
+      expect(codeAndRequests(kernel)).not.toContain('tok-3f9a');
+      expect(codeAndRequests(kernel)).not.toContain(OTHER);
+
+      // One reply per variable and one for the end; the values in input replies only.
+      const replies = inputReplies(kernel);
+      expect(replies.map(r => r.content.status)).toEqual(['ok', 'ok', 'ok']);
+      const values = replies.map(r => (r.content as { value: string }).value);
+      expect(values.filter(v => v.endsWith(`:X_TOKEN:${SECRET}`))).toHaveLength(
+        1
+      );
+      expect(values.filter(v => v.endsWith(`:X_HOST:${OTHER}`))).toHaveLength(
+        1
+      );
+      // What the kernel's code keeps.
+      expect(request.received).toEqual({ X_TOKEN: SECRET, X_HOST: OTHER });
+
+      expect(injector.status('portal')).toEqual([
+        {
+          kernelId: kernel.id,
+          kernelName,
+          language,
+          state: 'injected'
+        }
+      ]);
+      expect(JSON.stringify(injector.status('portal'))).not.toContain(
+        'tok-3f9a'
+      );
+    });
+
+    it('removes the variables with code naming them, without stdin', async () => {
+      const kernel = widgetKernel(kernelName);
+      kernel.fixedPrompt = fixedPrompt;
+      await injector.set('portal', { X_TOKEN: SECRET });
+      await injector.clear('portal');
+
+      expect(kernel.requests).toHaveLength(2);
+      const scrub = kernel.requests[1];
+      expect(scrub.msg.content).toMatchObject({
+        silent: true,
+        store_history: false,
+        allow_stdin: false
+      });
+      const expected = {
+        python:
+          "[__import__('os').environ.pop(_n, None) for _n in ('X_TOKEN',)]",
+        R: 'invisible(Sys.unsetenv(c("X_TOKEN")))',
+        julia: 'for n in ("X_TOKEN",); delete!(ENV, n); end;'
+      }[language];
+      expect(scrub.code).toBe(expected);
+      expect(injector.status('portal')).toEqual([]);
+    });
+  });
+
+  it('has snippets that set the environment from stdin, and quote only checked words', () => {
+    expect(PYTHON.set(['A', 'B'], 'n0nce')).toContain(
+      "__portal_token_set(('A', 'B',), 'n0nce')"
+    );
+    expect(PYTHON.set(['A'], 'n0nce')).toContain('os.environ.update(values)');
+    expect(PYTHON.set(['A'], 'n0nce')).toContain('del __portal_token_set');
+    expect(R.set(['A', 'B'], 'n0nce')).toContain('wanted <- c("A", "B")');
+    expect(R.set(['A'], 'n0nce')).toContain('do.call(Sys.setenv, values)');
+    expect(JULIA.set(['A'], 'n0nce')).toContain('let wanted = ("A",)');
+    expect(JULIA.set(['A'], 'n0nce')).toContain('ENV[name] = value');
+    expect(snippetsFor('Python')).toBe(PYTHON);
+    expect(snippetsFor('r')).toBe(R);
+    expect(snippetsFor('Julia')).toBe(JULIA);
+    expect(snippetsFor('echo')).toBeUndefined();
+    expect(() => PYTHON.set(["A') or True or ('"], 'n0nce')).toThrow();
+    expect(() => R.set(['A'], 'n0nce"); system("x')).toThrow();
+  });
+
+  it('answers prompts by name, in turn when the kernel shows its own prompt, and unasked', () => {
+    const answers = new StdinAnswers({ A: 'a', B: 'b' }, 'N');
+    expect(answers.answer('N:B')).toBe('N:B:b');
+    expect(answers.unasked()).toBe('N:A:a');
+    expect(answers.answer('N:A')).toBe('N:A:a');
+    expect(answers.unasked()).toBe('N:');
+    expect(answers.complete).toBe(false);
+    expect(answers.answer('N:')).toBe('N:');
+    expect(answers.complete).toBe(true);
+
+    const turns = new StdinAnswers({ A: 'a', B: 'b' }, 'N');
+    expect(
+      ['stdin> ', 'stdin> ', 'stdin> ', 'stdin> '].map(p => turns.answer(p))
+    ).toEqual(['N:A:a', 'N:B:b', 'N:', 'N:A:a']);
+  });
+
+  it('answers unasked when a running injection asks nothing (a lost input request)', async () => {
+    jest.useFakeTimers();
+    try {
+      const kernel = widgetKernel('python3', { autoAnswer: false });
+      const done = injector.set('portal', { X_TOKEN: SECRET });
+      const request = kernel.requests[0];
+      // Queued behind a user cell: nothing is sent, however long it waits.
+      jest.advanceTimersByTime(5000);
+      expect(kernel.sent).toHaveLength(1);
+      // Our code runs; its input request is lost on the way.
+      request.busy();
+      jest.advanceTimersByTime(200);
+      expect(kernel.sent).toHaveLength(1);
+      jest.advanceTimersByTime(600);
+      expect(inputReplies(kernel).map(r => (r.content as any).value)).toEqual([
+        expect.stringMatching(new RegExp(`^[0-9a-f]{32}:X_TOKEN:`))
+      ]);
+      // The kernel took it; its request for the end gets through.
+      const nonce = /[0-9a-f]{32}/.exec(request.code)![0];
+      expect(request.ask(`${nonce}:`)).toBe(`${nonce}:`);
+      request.reply();
+      jest.useRealTimers();
+      await done;
+      expect(injector.status('portal')[0].state).toBe('injected');
+      expect(inputReplies(kernel)).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it.each([
+    ['1TOKEN'],
+    ['X-TOKEN'],
+    ['X TOKEN'],
+    [''],
+    ["X'); import os; ('"],
+    ['X_TOKÉN'],
+    ['X\nY']
+  ])('rejects the variable name %j and sends nothing', async name => {
+    const kernel = widgetKernel('python3');
+    await expect(injector.set('portal', { [name]: SECRET })).rejects.toThrow(
+      /cannot be an environment variable name/
+    );
+    expect(kernel.sent).toHaveLength(0);
+    expect(injector.status('portal')).toEqual([]);
+  });
+
+  it('refuses a value holding NUL, saying why and without quoting it', async () => {
+    const kernel = widgetKernel('python3');
+    const error = await injector
+      .set('portal', { X_TOKEN: 'abc\0def' })
+      .catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/X_TOKEN.*NUL/);
+    expect((error as Error).message).not.toContain('abc');
+    expect(kernel.sent).toHaveLength(0);
+  });
+
+  it('carries a multi-line value verbatim in one input reply', async () => {
+    const kernel = widgetKernel('python3');
+    await injector.set('portal', { X_TOKEN: 'line1\nline2\r\n' });
+    expect(kernel.requests[0].received).toEqual({
+      X_TOKEN: 'line1\nline2\r\n'
+    });
+  });
+
+  it('marks a kernel without a snippet for its language as unsupported and sends nothing', async () => {
+    const kernel = widgetKernel('echo');
+    await injector.set('portal', { X_TOKEN: SECRET });
+    expect(kernel.sent).toHaveLength(0);
+    const [status] = injector.status('portal');
+    expect(status).toMatchObject({ language: 'echo', state: 'unsupported' });
+    expect(status.reason).toBe(
+      'No snippet for language echo; the token was not injected'
+    );
+  });
+
+  it('reports a kernel error by its name only, never its text', async () => {
+    const kernel = widgetKernel('python3', { autoAnswer: false });
+    const done = injector.set('portal', { X_TOKEN: SECRET });
+    const request = kernel.requests[0];
+    request.ask('X_TOKEN');
+    request.reply({
+      status: 'error',
+      ename: 'ValueError',
+      evalue: `bad value ${SECRET}`,
+      traceback: [`ValueError: ${SECRET}`]
+    });
+    await done;
+    const [status] = injector.status('portal');
+    expect(status.state).toBe('failed');
+    expect(status.reason).toContain('ValueError');
+    expect(status.reason).not.toContain('tok-3f9a');
+  });
+
+  it('fails, without an unhandled rejection, when the kernel dies during injection', async () => {
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const kernel = widgetKernel('python3', { autoAnswer: false });
+      // The server still lists it, dead.
+      manager.models = [{ ...kernel.model, execution_state: 'dead' }];
+      const done = injector.set('portal', { X_TOKEN: SECRET });
+      expect(injector.status('portal')[0].state).toBe('pending');
+      kernel.setStatus('dead');
+      kernel.dispose();
+      await done;
+      await flush();
+      const [status] = injector.status('portal');
+      expect(status.state).toBe('failed');
+      expect(status.reason).toBe('The kernel died');
+      expect(unhandled).not.toHaveBeenCalled();
+      // Nobody connects to a dead kernel.
+      expect(manager.connections).toHaveLength(0);
+      // Once the server forgets it, so does the injector.
+      manager.models = [];
+      manager.runningChanged.emit([]);
+      expect(injector.status('portal')).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('injects many kernels in parallel, not one after another', async () => {
+    const kernels = Array.from({ length: 5 }, () =>
+      widgetKernel('python3', { autoAnswer: false })
+    );
+    let settled = false;
+    const done = injector.set('portal', { X_TOKEN: SECRET }).then(() => {
+      settled = true;
+    });
+    await flush();
+    // Every kernel has its request before any kernel answered.
+    expect(kernels.map(k => k.requests.length)).toEqual([1, 1, 1, 1, 1]);
+    for (const kernel of kernels.slice(0, 4)) {
+      kernel.answer(kernel.requests[0]);
+    }
+    await flush();
+    expect(settled).toBe(false);
+    kernels[4].answer(kernels[4].requests[0]);
+    await done;
+    expect(injector.status('portal').map(s => s.state)).toEqual(
+      Array(5).fill('injected')
+    );
+  });
+
+  it('sends to a widget’s new kernel synchronously, in the kernelChanged handler', async () => {
+    await injector.set('portal', { X_TOKEN: SECRET });
+    const context = new FakeSessionContext();
+    injector.addSessionContext(context.context);
+    const kernel = new FakeKernel(model('python3'), { autoAnswer: false });
+    let sentWhenUserSaw = -1;
+    // A listener connected after the injector, like the user's first cell.
+    context.kernelChanged.connect(() => {
+      sentWhenUserSaw = kernel.sent.length;
+    });
+    context.changeKernel(kernel);
+    expect(sentWhenUserSaw).toBe(1);
+    expect(kernel.requests[0].code).toContain('X_TOKEN');
+  });
+
+  it('follows an already running widget kernel when its context is added', async () => {
+    await injector.set('portal', { X_TOKEN: SECRET });
+    const context = new FakeSessionContext();
+    const kernel = new FakeKernel(model('ir'), { autoAnswer: false });
+    context.session = { kernel: kernel.connection };
+    injector.addSessionContext(context.context);
+    expect(kernel.requests).toHaveLength(1);
+  });
+
+  it('re-injects after a restart in a microtask, not inside the status handler', async () => {
+    const kernel = widgetKernel('python3');
+    await injector.set('portal', { X_TOKEN: SECRET });
+    expect(kernel.requests).toHaveLength(1);
+
+    kernel.setStatus('restarting');
+    // Sent now it would be dropped by the connection's _clearKernelState().
+    expect(kernel.requests).toHaveLength(1);
+    expect(injector.status('portal')[0].state).toBe('pending');
+    await Promise.resolve();
+    expect(kernel.requests).toHaveLength(2);
+    await flush();
+    expect(injector.status('portal')[0].state).toBe('injected');
+    expect(kernel.requests[1].received).toEqual({ X_TOKEN: SECRET });
+  });
+
+  it('re-injects an autorestarted kernel at the status that follows, ahead of later listeners', async () => {
+    const kernel = widgetKernel('python3');
+    await injector.set('portal', { X_TOKEN: SECRET });
+    let seenByUser = -1;
+    kernel.statusChanged.connect((_, status) => {
+      if (status === 'unknown') {
+        seenByUser = kernel.requests.length;
+      }
+    });
+    // What KernelConnection does: `restarting`, then in one microtask `autorestarting`,
+    // _clearKernelState() and reconnect(), which goes `unknown`.
+    kernel.setStatus('restarting');
+    kernel.setStatus('autorestarting');
+    expect(kernel.requests).toHaveLength(1);
+    kernel.setStatus('unknown');
+    expect(seenByUser).toBe(2);
+    await flush();
+    expect(kernel.requests).toHaveLength(2);
+  });
+
+  it('re-injects over a fresh connection when a kernel announces a new process it was not seen restarting', async () => {
+    jest.useFakeTimers();
+    try {
+      manager.models = [model('python3')];
+      const done = injector.set('portal', { X_TOKEN: SECRET });
+      await jest.runAllTimersAsync();
+      await done;
+      const [own] = manager.connections;
+      expect(own.requests).toHaveLength(1);
+      // Our own new connection takes `starting` for the start it was made for.
+      own.setStatus('starting');
+      expect(manager.connections).toHaveLength(1);
+
+      await jest.advanceTimersByTimeAsync(5000);
+      own.setStatus('idle');
+      own.setStatus('starting');
+      expect(own.isDisposed).toBe(true);
+      expect(manager.connections).toHaveLength(2);
+      expect(manager.connections[1].requests).toHaveLength(1);
+      await jest.runAllTimersAsync();
+      expect(injector.status('portal')[0].state).toBe('injected');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('re-injects when another client restarts the kernel (ipykernel’s shutdown_reply, then a new session)', async () => {
+    jest.useFakeTimers();
+    try {
+      manager.models = [model('python3')];
+      const done = injector.set('portal', { X_TOKEN: SECRET });
+      await jest.runAllTimersAsync();
+      await done;
+      const [own] = manager.connections;
+      expect(own.requests).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(5000);
+
+      own.receive('shutdown_reply', { status: 'ok', restart: true }, 'old');
+      // The old process's last words change nothing.
+      own.receive('status', { execution_state: 'idle' }, 'old');
+      expect(manager.connections).toHaveLength(1);
+      // Until the new process speaks, it is asked to.
+      await jest.advanceTimersByTimeAsync(1100);
+      expect(own.infoRequests).toBe(2);
+      own.receive('status', { execution_state: 'busy' }, 'new');
+      // Over a fresh connection: the server's sockets behind this one may be deaf to the new
+      // process.
+      expect(own.isDisposed).toBe(true);
+      expect(manager.connections).toHaveLength(2);
+      expect(manager.connections[1].requests).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(own.infoRequests).toBe(2);
+      expect(injector.status('portal')[0].state).toBe('injected');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('leaves a restart to the followed connection that made it', async () => {
+    const kernel = widgetKernel('python3');
+    const other = new FakeKernel(kernel.model);
+    const context = new FakeSessionContext();
+    injector.addSessionContext(context.context);
+    context.changeKernel(other);
+    await injector.set('portal', { X_TOKEN: SECRET });
+    expect(kernel.requests).toHaveLength(1);
+    expect(other.requests).toHaveLength(0);
+
+    kernel.setStatus('restarting');
+    other.receive('shutdown_reply', { status: 'ok', restart: true }, 'old');
+    other.receive('status', { execution_state: 'busy' }, 'new');
+    other.setStatus('starting');
+    await flush();
+    expect(kernel.requests).toHaveLength(2);
+    expect(other.requests).toHaveLength(0);
+    expect(manager.connections).toHaveLength(0);
+  });
+
+  it('connects to kernels without a widget, and lets go when a widget follows them', async () => {
+    const running = model('ir');
+    manager.models = [running];
+    await injector.set('portal', { X_TOKEN: SECRET });
+    expect(manager.connections).toHaveLength(1);
+    const [own] = manager.connections;
+    expect(own.requests).toHaveLength(1);
+    expect(injector.status('portal')).toEqual([
+      expect.objectContaining({ kernelId: running.id, state: 'injected' })
+    ]);
+
+    // A kernel started later, by anyone.
+    const later = manager.add('python3');
+    expect(manager.connections).toHaveLength(2);
+    await flush();
+    expect(manager.connections[1].requests).toHaveLength(1);
+    expect(injector.status('portal').map(s => s.kernelId)).toContain(later.id);
+
+    // A widget now follows the first kernel: our own connection is closed.
+    const widget = new FakeKernel(running);
+    const context = new FakeSessionContext();
+    injector.addSessionContext(context.context);
+    context.changeKernel(widget);
+    expect(own.isDisposed).toBe(true);
+    // The kernel already holds the variables: no need to send them again.
+    expect(widget.requests).toHaveLength(0);
+  });
+
+  it('forgets a kernel that is shut down', async () => {
+    manager.models = [model('python3')];
+    await injector.set('portal', { X_TOKEN: SECRET });
+    expect(injector.status('portal')).toHaveLength(1);
+    manager.remove(manager.models[0].id);
+    await flush();
+    expect(injector.status('portal')).toHaveLength(0);
+  });
+
+  it('injects a new kernel of an already set source, and removes replaced names', async () => {
+    await injector.set('portal', { OLD_TOKEN: SECRET });
+    const kernel = widgetKernel('python3');
+    expect(kernel.requests).toHaveLength(1);
+    await flush();
+    await injector.set('portal', { NEW_TOKEN: OTHER });
+    const code = kernel.requests[1].code;
+    expect(code).toContain("environ.pop(_n, None) for _n in ('OLD_TOKEN',)");
+    expect(code).toContain("__portal_token_set(('NEW_TOKEN',)");
+    expect(kernel.requests[1].received).toEqual({ NEW_TOKEN: OTHER });
+  });
+
+  it('keeps sources apart', async () => {
+    const kernel = widgetKernel('python3');
+    await injector.set('a', { A_TOKEN: SECRET });
+    await injector.set('b', { B_TOKEN: OTHER });
+    expect(kernel.requests).toHaveLength(2);
+    await injector.clear('a');
+    expect(kernel.requests[2].code).toContain("'A_TOKEN'");
+    expect(kernel.requests[2].code).not.toContain('B_TOKEN');
+    expect(injector.status('a')).toEqual([]);
+    expect(injector.status('b')).toHaveLength(1);
+  });
+
+  it('waits for the kernel to tell its language when no spec is cached', async () => {
+    const kernel = widgetKernel('nospec', { autoAnswer: true });
+    const done = injector.set('portal', { X_TOKEN: SECRET });
+    await flush();
+    expect(kernel.requests).toHaveLength(0);
+    expect(injector.status('portal')[0]).toMatchObject({
+      language: '',
+      state: 'pending'
+    });
+    kernel.answerInfo('python');
+    await done;
+    expect(kernel.requests).toHaveLength(1);
+    expect(injector.status('portal')[0]).toMatchObject({
+      language: 'python',
+      state: 'injected'
+    });
+  });
+
+  it('sends the right code again when the kernel contradicts its spec', async () => {
+    const kernel = widgetKernel('python3', { infoLanguage: 'R' });
+    await injector.set('portal', { X_TOKEN: SECRET });
+    expect(kernel.requests[0].code).toContain('getpass');
+    kernel.answerInfo();
+    await flush();
+    expect(kernel.requests).toHaveLength(2);
+    expect(kernel.requests[1].code).toContain('Sys.setenv');
+    expect(injector.status('portal')[0]).toMatchObject({
+      language: 'R',
+      state: 'injected'
+    });
+  });
+
+  it('emits changed on every status change', async () => {
+    const changes: string[] = [];
+    injector.changed.connect(() => {
+      changes.push(injector.status('portal')[0]?.state ?? 'none');
+    });
+    widgetKernel('python3');
+    await injector.set('portal', { X_TOKEN: SECRET });
+    await injector.clear('portal');
+    expect(changes).toEqual(['pending', 'injected', 'none']);
+  });
+
+  it('is disposed safely twice, closing only its own connections', async () => {
+    manager.models = [model('python3')];
+    const widget = widgetKernel('ir');
+    await injector.set('portal', { X_TOKEN: SECRET });
+    const [own] = manager.connections;
+    let changes = 0;
+    injector.changed.connect(() => changes++);
+    injector.dispose();
+    injector.dispose();
+    expect(injector.isDisposed).toBe(true);
+    expect(own.isDisposed).toBe(true);
+    expect(widget.isDisposed).toBe(false);
+    // Disconnected from everything.
+    widget.setStatus('restarting');
+    await flush();
+    expect(widget.requests).toHaveLength(1);
+    expect(changes).toBe(0);
+    await expect(injector.set('portal', { X_TOKEN: SECRET })).rejects.toThrow();
+  });
+});
