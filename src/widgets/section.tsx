@@ -4,6 +4,7 @@ import * as React from 'react';
 import { describeError, TokenActions } from '../actions';
 import type { IPortalEntry, ConfigProblem } from '../config';
 import type { PortalTokenModel } from '../model';
+import type { IKernelInjectionStatus } from '../tokens';
 import { formatDate, formatRelative } from './format';
 
 /**
@@ -275,24 +276,24 @@ function NotInjected(props: {
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, trans } = props;
-  const missing = model.kernels.filter(
-    kernel => kernel.state === 'unsupported' || kernel.state === 'failed'
-  );
-  if (missing.length === 0) {
+  const others = model.kernels.filter(kernel => kernel.state !== 'injected');
+  if (others.length === 0) {
     return null;
   }
+  const name = (kernel: IKernelInjectionStatus) =>
+    `${kernel.language || kernel.kernelName} (${kernel.kernelId.slice(0, 8)})`;
   return (
     <div className="jp-PortalToken-notInjected">
-      <p>{trans.__('Not injected:')}</p>
-      <ul>
-        {missing.map(kernel => (
+      <ul aria-label={trans.__('Kernels without the token')}>
+        {others.map(kernel => (
           <li key={kernel.kernelId}>
-            {trans.__(
-              '%1 kernel (%2): %3',
-              kernel.language || kernel.kernelName,
-              kernel.kernelId.slice(0, 8),
-              kernel.reason ?? kernel.state
-            )}
+            {kernel.state === 'pending'
+              ? trans.__('Injecting into %1 kernel…', name(kernel))
+              : trans.__(
+                  'Not injected into %1 kernel: %2',
+                  name(kernel),
+                  kernel.reason ?? kernel.state
+                )}
           </li>
         ))}
       </ul>

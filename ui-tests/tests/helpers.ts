@@ -93,7 +93,9 @@ export async function cellOutput(
 export const PYTHON_USE_TOKEN = [
   // One line per statement: the cell editor would re-indent a block as it is typed.
   'import os, http.client, urllib.parse',
-  'def _status(t): u = urllib.parse.urlsplit(os.environ.get("XDMOD_HOST", "http://127.0.0.1:1")); c = http.client.HTTPConnection(u.hostname, u.port, timeout=10); c.request("GET", "/rest/v1/warehouse/resources", headers={"Authorization": "Bearer " + t}); return c.getresponse().status',
+  // Remember the host: after a revoke the variable is gone, and the old token is tried again.
+  '_HOST = os.environ.get("XDMOD_HOST") or globals().get("_HOST", "http://127.0.0.1:1")',
+  'def _status(t): u = urllib.parse.urlsplit(_HOST); c = http.client.HTTPConnection(u.hostname, u.port, timeout=10); c.request("GET", "/rest/v1/warehouse/resources", headers={"Authorization": "Bearer " + t}); return c.getresponse().status',
   '_tok = os.environ.get("XDMOD_API_TOKEN")',
   'print("token:", "set" if _tok else "MISSING", "status:", _status(_tok) if _tok else "-")'
 ].join('\n');

@@ -20,7 +20,9 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
   test.setTimeout(240000);
 
   // A notebook whose kernel runs before the token exists.
-  await page.notebook.createNew('before.ipynb');
+  // New notebooks by command: Galata's createNew renames after the session starts, and a
+  // later notebook can then be given the same session (and kernel).
+  const before = await newNotebook(page, 'python3');
   await page.notebook.setCell(0, 'code', PYTHON_USE_TOKEN);
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: MISSING status: -');
@@ -47,7 +49,7 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
   expect(stored).not.toContain(preview);
 
   // The running kernel got it, and the portal accepts it.
-  await page.notebook.activate('before.ipynb');
+  await page.notebook.activate(before);
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
   // Keep the token in a Python variable to try it after revoking.
@@ -93,11 +95,12 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
 
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: MISSING');
-  await page.notebook.activate('before.ipynb');
+  await page.notebook.activate(before);
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: MISSING status: -');
-  // Cells are added below the active one (cell 0, as every run stays in place).
-  await page.notebook.addCell(
+  // Cell 1 kept the old token in `_old` (it ran after the restart): try it now.
+  await page.notebook.setCell(
+    1,
     'code',
     'print("old token status:", _status(_old))'
   );
