@@ -110,6 +110,8 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
 
 test('a cell run the instant a new kernel is ready already sees the token', async ({
   page,
+  request,
+  baseURL,
   tmpPath
 }) => {
   const panel = await openTokenPanel(page);
@@ -119,32 +121,56 @@ test('a cell run the instant a new kernel is ready already sees the token', asyn
   ).toBeVisible();
 
   // A saved notebook, opened and run at once: the run is queued before its kernel is up.
-  await page.contents.uploadContent(
-    JSON.stringify({
-      cells: [
-        {
-          cell_type: 'code',
-          execution_count: null,
-          metadata: {},
-          outputs: [],
-          source: PYTHON_USE_TOKEN
+  const path = `${tmpPath}/fast.ipynb`;
+  const saved = await request.put(`${baseURL}/api/contents/${path}`, {
+    data: {
+      type: 'notebook',
+      content: {
+        cells: [
+          {
+            cell_type: 'code',
+            execution_count: null,
+            metadata: {},
+            outputs: [],
+            source: PYTHON_USE_TOKEN
+          }
+        ],
+        metadata: {
+          kernelspec: {
+            name: 'python3',
+            display_name: 'Python 3',
+            language: 'python'
+          }
+        },
+        nbformat: 4,
+        nbformat_minor: 5
+      }
+    }
+  });
+  expect(saved.status()).toBe(201);
+  const state = await page.evaluate(async notebookPath => {
+    const app = window.jupyterapp;
+    const widget = await app.commands.execute('docmanager:open', {
+      path: notebookPath,
+      factory: 'Notebook'
+    });
+    // The moment the notebook has a kernel connection, before that kernel is ready.
+    const context = widget.sessionContext;
+    await new Promise<void>(resolve => {
+      const check = () => {
+        if (context.session?.kernel) {
+          resolve();
         }
-      ],
-      metadata: {
-        kernelspec: {
-          name: 'python3',
-          display_name: 'Python 3',
-          language: 'python'
-        }
-      },
-      nbformat: 4,
-      nbformat_minor: 5
-    }),
-    'text',
-    `${tmpPath}/fast.ipynb`
-  );
-  await page.filebrowser.refresh();
-  await page.notebook.open('fast.ipynb');
-  await page.notebook.runCell(0, true);
+      };
+      context.kernelChanged.connect(check);
+      check();
+    });
+    const status = context.session.kernel.status;
+    // Run now, without waiting for the kernel: the cell is queued behind the token.
+    void app.commands.execute('notebook:run-all-cells');
+    return status;
+  }, path);
+  expect(['unknown', 'starting']).toContain(state);
+  await page.notebook.waitForRun(0);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
 });
