@@ -39,10 +39,15 @@ describe('KernelInjector with ipykernel', () => {
     });
   }, 60000);
 
-  beforeEach(() => { (globalThis as any).TRACE.push('--- ' + expect.getState().currentTestName); });
+  beforeEach(() => {
+    (globalThis as any).TRACE.push('--- ' + expect.getState().currentTestName);
+  });
   afterAll(async () => {
     // eslint-disable-next-line
-    require('fs').writeFileSync('/tmp/trace.txt', (globalThis as any).TRACE.join('\n'));
+    require('fs').writeFileSync(
+      '/tmp/trace.txt',
+      (globalThis as any).TRACE.join('\n')
+    );
     // eslint-disable-next-line
     require('fs').writeFileSync('/tmp/server.txt', server.log);
     injector?.dispose();
@@ -130,8 +135,22 @@ describe('KernelInjector with ipykernel', () => {
     );
   });
 
+  /**
+   * A notebook of its own for each further restart: a kernel connection restarted twice may
+   * reject a leftover kernel_info future of its own (unhandled, in @jupyterlab/services) when
+   * the server dropped that request's IOPub messages.
+   */
+  async function newNotebook(): Promise<Kernel.IKernelConnection> {
+    const context = server.sessionContext('python3');
+    injector.addSessionContext(context);
+    await context.initialize();
+    const kernel = context.session!.kernel!;
+    await kernel.info;
+    return kernel;
+  }
+
   it('re-injects a kernel restarted with kernel.restart() before the next cell', async () => {
-    const kernel = notebook.session!.kernel!;
+    const kernel = await newNotebook();
     await kernel.restart();
     expect(await run(kernel, pythonFingerprint('X_TOKEN'))).toBe(
       fingerprint(SECRET.value)
@@ -163,7 +182,7 @@ describe('KernelInjector with ipykernel', () => {
   });
 
   it('re-injects a kernel the server restarted after it died', async () => {
-    const kernel = notebook.session!.kernel!;
+    const kernel = await newNotebook();
     let firstCell: Promise<string> | undefined;
     const seen = onFirstStatusAfter(kernel, ['autorestarting'], () => {
       firstCell = run(kernel, pythonFingerprint('X_TOKEN'));

@@ -49,10 +49,15 @@ describeIfR('KernelInjector with IRkernel', () => {
     });
   }, 60000);
 
-  beforeEach(() => { (globalThis as any).TRACE.push('--- ' + expect.getState().currentTestName); });
+  beforeEach(() => {
+    (globalThis as any).TRACE.push('--- ' + expect.getState().currentTestName);
+  });
   afterAll(async () => {
     // eslint-disable-next-line
-    require('fs').writeFileSync('/tmp/trace-r.txt', (globalThis as any).TRACE.join('\n'));
+    require('fs').writeFileSync(
+      '/tmp/trace-r.txt',
+      (globalThis as any).TRACE.join('\n')
+    );
     // eslint-disable-next-line
     require('fs').writeFileSync('/tmp/server-r.txt', server.log);
     injector?.dispose();
@@ -123,8 +128,22 @@ describeIfR('KernelInjector with IRkernel', () => {
     expect(await rightAfter).toBe(fingerprint(SECRET.value));
   });
 
+  /**
+   * A notebook of its own for each further restart: a kernel connection restarted twice may
+   * reject a leftover kernel_info future of its own (unhandled, in @jupyterlab/services) when
+   * the server dropped that request's IOPub messages.
+   */
+  async function newNotebook(): Promise<Kernel.IKernelConnection> {
+    const context = server.sessionContext('ir');
+    injector.addSessionContext(context);
+    await context.initialize();
+    const kernel = context.session!.kernel!;
+    await kernel.info;
+    return kernel;
+  }
+
   it('re-injects a kernel restarted with kernel.restart() before the next cell', async () => {
-    const kernel = notebook.session!.kernel!;
+    const kernel = await newNotebook();
     await kernel.restart();
     expect(await run(kernel, rFingerprint('X_TOKEN'))).toBe(
       fingerprint(SECRET.value)
@@ -132,7 +151,7 @@ describeIfR('KernelInjector with IRkernel', () => {
   });
 
   it('re-injects a kernel the server restarted after it died', async () => {
-    const kernel = notebook.session!.kernel!;
+    const kernel = await newNotebook();
     let firstCell: Promise<string> | undefined;
     const seen = onFirstStatusAfter(kernel, ['autorestarting'], () => {
       firstCell = run(kernel, rFingerprint('X_TOKEN'));

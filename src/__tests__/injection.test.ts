@@ -162,8 +162,10 @@ describe('KernelInjector (message level)', () => {
     const answers = new StdinAnswers({ A: 'a', B: 'b' }, 'N');
     expect(answers.answer('N:B')).toBe('N:B:b');
     expect(answers.unasked()).toBe('N:A:a');
+    // Once only.
+    expect(answers.unasked()).toBeNull();
     expect(answers.answer('N:A')).toBe('N:A:a');
-    expect(answers.unasked()).toBe('N:');
+    expect(new StdinAnswers({ A: 'a' }, 'N').unasked()).toBe('N:A:a');
     expect(answers.complete).toBe(false);
     expect(answers.answer('N:')).toBe('N:');
     expect(answers.complete).toBe(true);

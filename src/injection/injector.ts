@@ -472,7 +472,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       return;
     }
     const tasks = Array.from(this._sources.keys(), sourceId =>
-      this._inject(entry, sourceId, link)
+      this._inject(entry, sourceId, link, true)
     );
     void Promise.all(tasks).then(() => {
       link.restarting = link.restartScheduled;
@@ -588,7 +588,8 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   private _inject(
     entry: Private.KernelEntry,
     sourceId: string,
-    via?: Private.Link
+    via?: Private.Link,
+    first = false
   ): Promise<void> {
     const link = via ?? entry.driver();
     if (!link) {
@@ -596,14 +597,16 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       return Promise.resolve();
     }
     const generation = entry.nextGeneration(sourceId);
-    const task = this._send(entry, link, sourceId, generation).catch(() => {
-      if (entry.isCurrent(sourceId, generation)) {
-        this._setState(entry, sourceId, generation, {
-          state: 'failed',
-          reason: this._trans.__('The connection to the kernel was lost')
-        });
+    const task = this._send(entry, link, sourceId, generation, first).catch(
+      () => {
+        if (entry.isCurrent(sourceId, generation)) {
+          this._setState(entry, sourceId, generation, {
+            state: 'failed',
+            reason: this._trans.__('The connection to the kernel was lost')
+          });
+        }
       }
-    });
+    );
     entry.tasks.set(sourceId, task);
     return task;
   }
@@ -616,7 +619,8 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     entry: Private.KernelEntry,
     link: Private.Link,
     sourceId: string,
-    generation: number
+    generation: number,
+    first: boolean
   ): Promise<void> {
     const variables = this._sources.get(sourceId);
     if (!variables) {
@@ -648,7 +652,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
         });
         return;
       }
-      return this._send(entry, link, sourceId, generation);
+      return this._send(entry, link, sourceId, generation, first);
     }
     const snippets = snippetsFor(entry.language);
     if (!snippets) {
@@ -677,7 +681,8 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     const failure = await this._execute(
       link,
       code,
-      new StdinAnswers({ ...variables }, nonce)
+      new StdinAnswers({ ...variables }, nonce),
+      first
     );
     if (!entry.isCurrent(sourceId, generation)) {
       return;
@@ -700,11 +705,17 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    * that has not reconnected to the new process yet, and the kernel would wait forever. So,
    * once the kernel runs this request and has asked nothing for a while, answer unasked; the
    * code takes only answers it still needs and drains the rest (see `languages.ts`).
+   *
+   * "Runs this request": seen on IOPub (`busy`), or, for the `first` request to a restarted
+   * process (nothing of the user's can be ahead of it to read that answer), from the start,
+   * since that `busy` may be lost the same way. One answer unasked at most: see
+   * `StdinAnswers.unasked`.
    */
   private async _execute(
     link: Private.Link,
     code: string,
-    answers?: StdinAnswers
+    answers?: StdinAnswers,
+    first = false
   ): Promise<string | null> {
     const kernel = link.kernel;
     if (kernel.isDisposed || kernel.status === 'dead') {
@@ -751,26 +762,36 @@ export class KernelInjector implements IKernelInjector, IDisposable {
         parent = msg.header;
         reply(answers.answer(String(msg.content.prompt)));
       };
+      const listen = () => {
+        lastHeard = Date.now();
+        timer ??= setInterval(() => {
+          if (
+            answers.complete ||
+            Date.now() - lastHeard < Private.STDIN_SILENCE_MS
+          ) {
+            return;
+          }
+          const unasked = answers.unasked();
+          if (unasked === null) {
+            clearInterval(timer);
+          } else {
+            reply(unasked);
+          }
+        }, Private.STDIN_SILENCE_MS / 2);
+      };
       future.onIOPub = msg => {
-        // Our code runs now (not a user cell queued before it): start listening for silence.
+        // Our code runs now (not a user cell queued before it): listen for silence.
         if (
           timer === undefined &&
           KernelMessage.isStatusMsg(msg) &&
           msg.content.execution_state === 'busy'
         ) {
-          lastHeard = Date.now();
-          timer = setInterval(() => {
-            if (
-              answers.complete ||
-              Date.now() - lastHeard < Private.STDIN_SILENCE_MS
-            ) {
-              return;
-            }
-            lastHeard = Date.now();
-            reply(answers.unasked());
-          }, Private.STDIN_SILENCE_MS / 2);
+          listen();
         }
       };
+      if (first) {
+        listen();
+      }
     }
     // The shell reply is enough: after a restart by another client, the server's IOPub socket
     // for a connection may stay deaf to the new process, and `done` waits for an IOPub `idle`.

@@ -214,9 +214,17 @@ export class StdinAnswers {
 
   /**
    * What to send unasked when the kernel seems to wait for an input request that never came:
-   * the first variable not asked for yet, else the end.
+   * the first variable not asked for yet, else the end; `null` after the first time.
+   *
+   * Once only: each read of the kernel consumes one answer, and it stops at the end, so with
+   * one answer more than it was asked for, the one left over is the last, an answer to its
+   * request for the end, which holds no value. (Answers it did not need are drained before.)
    */
-  unasked(): string {
+  unasked(): string | null {
+    if (this._offered) {
+      return null;
+    }
+    this._offered = true;
     const name = this._names.find(n => !this._asked.has(n));
     return name === undefined ? `${this.nonce}:` : this._valueOf(name);
   }
@@ -227,6 +235,7 @@ export class StdinAnswers {
 
   private _asked = new Set<string>();
   private _ended = false;
+  private _offered = false;
   private _names: string[];
   private _turn = 0;
 }
