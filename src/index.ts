@@ -219,39 +219,40 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
         portal: { type: 'string' as const, description: trans.__('Portal id') }
       }
     };
-    app.commands.addCommand(CommandIDs.generate, {
-      label: trans.__('Generate API Token'),
-      describedBy: { args: portalArg },
-      isEnabled: args => !!pick(args, ['none']),
-      execute: async args => {
-        const model = pick(args, ['none']);
-        if (model) {
-          await TokenActions.generate(model, trans);
-        }
+    // Each token command acts on the first portal (or the one named) in one of its states.
+    const tokenCommands = [
+      {
+        id: CommandIDs.generate,
+        label: trans.__('Generate API Token'),
+        states: ['none'],
+        run: TokenActions.generate
+      },
+      {
+        id: CommandIDs.copy,
+        label: trans.__('Copy API Token'),
+        states: ['live'],
+        run: TokenActions.copy
+      },
+      {
+        id: CommandIDs.revoke,
+        label: trans.__('Revoke API Token'),
+        states: ['live', 'stored', 'expired'],
+        run: TokenActions.revoke
       }
-    });
-    app.commands.addCommand(CommandIDs.copy, {
-      label: trans.__('Copy API Token'),
-      describedBy: { args: portalArg },
-      isEnabled: args => !!pick(args, ['live']),
-      execute: async args => {
-        const model = pick(args, ['live']);
-        if (model) {
-          await TokenActions.copy(model, trans);
+    ];
+    for (const { id, label, states, run } of tokenCommands) {
+      app.commands.addCommand(id, {
+        label,
+        describedBy: { args: portalArg },
+        isEnabled: args => !!pick(args, states),
+        execute: async args => {
+          const model = pick(args, states);
+          if (model) {
+            await run(model, trans);
+          }
         }
-      }
-    });
-    app.commands.addCommand(CommandIDs.revoke, {
-      label: trans.__('Revoke API Token'),
-      describedBy: { args: portalArg },
-      isEnabled: args => !!pick(args, ['live', 'stored', 'expired']),
-      execute: async args => {
-        const model = pick(args, ['live', 'stored', 'expired']);
-        if (model) {
-          await TokenActions.revoke(model, trans);
-        }
-      }
-    });
+      });
+    }
     app.commands.addCommand(CommandIDs.open, {
       label: trans.__('Open API Tokens Panel'),
       describedBy: { args: { type: 'object', properties: {} } },
