@@ -30,6 +30,7 @@ module.exports = tseslint.config(
   ...jupyterRecommended,
   prettier,
   {
+    files: ['**/*.ts', '**/*.tsx', '**/*.js'],
     rules: {
       '@typescript-eslint/naming-convention': [
         'error',
