@@ -31,7 +31,6 @@ describe('KernelInjector with ipykernel', () => {
   let notebook: SessionContext;
 
   beforeAll(async () => {
-    (globalThis as any).TRACE = [];
     await server.start();
     injector = new KernelInjector({
       kernelManager: server.kernelManager,
@@ -39,17 +38,7 @@ describe('KernelInjector with ipykernel', () => {
     });
   }, 60000);
 
-  beforeEach(() => {
-    (globalThis as any).TRACE.push('--- ' + expect.getState().currentTestName);
-  });
   afterAll(async () => {
-    // eslint-disable-next-line
-    require('fs').writeFileSync(
-      '/tmp/trace.txt',
-      (globalThis as any).TRACE.join('\n')
-    );
-    // eslint-disable-next-line
-    require('fs').writeFileSync('/tmp/server.txt', server.log);
     injector?.dispose();
     await server.shutdown();
   }, 30000);

@@ -40,7 +40,6 @@ describeIfR('KernelInjector with IRkernel', () => {
   let notebook: SessionContext;
 
   beforeAll(async () => {
-    (globalThis as any).TRACE = [];
     // Installed into the server's own data directory: no system-wide registration needed.
     await server.start({ ir: IR_SPEC });
     injector = new KernelInjector({
@@ -49,17 +48,7 @@ describeIfR('KernelInjector with IRkernel', () => {
     });
   }, 60000);
 
-  beforeEach(() => {
-    (globalThis as any).TRACE.push('--- ' + expect.getState().currentTestName);
-  });
   afterAll(async () => {
-    // eslint-disable-next-line
-    require('fs').writeFileSync(
-      '/tmp/trace-r.txt',
-      (globalThis as any).TRACE.join('\n')
-    );
-    // eslint-disable-next-line
-    require('fs').writeFileSync('/tmp/server-r.txt', server.log);
     injector?.dispose();
     await server.shutdown();
   }, 30000);

@@ -131,19 +131,8 @@ export class TestServer {
     const connectTo = this.kernelManager.connectTo.bind(this.kernelManager);
     this.kernelManager.connectTo = options => {
       const kernel = connectTo(options);
-      (globalThis as any).TRACE?.push(
-        `${Date.now() % 100000} ${kernel.clientId.slice(0, 4)} CONNECT ${kernel.id.slice(0, 6)}`
-      );
-      kernel.statusChanged.connect((_, st) =>
-        (globalThis as any).TRACE?.push(
-          `${Date.now() % 100000} ${kernel.clientId.slice(0, 4)} STATUS ${st}`
-        )
-      );
       kernel.anyMessage.connect((_, args) => {
         this.messages.push({ direction: args.direction, msg: args.msg });
-        (globalThis as any).TRACE?.push(
-          `${Date.now() % 100000} ${kernel.clientId.slice(0, 4)} ${args.direction} ${args.msg.channel} ${args.msg.header.msg_type} ${(args.msg.content as any).execution_state ?? ''} ${((args.msg.content as any).code ?? '').slice(0, 30).replace(/\n/g, ' ')} p=${(args.msg.parent_header as any)?.msg_type ?? ''} ${(args.msg.parent_header as any)?.msg_id?.slice(0, 6) ?? ''} id=${args.msg.header.msg_id.slice(0, 6)}`
-        );
       });
       return kernel;
     };
