@@ -119,3 +119,13 @@ export async function newNotebook(
   await page.notebook.activate(name);
   return name;
 }
+
+/**
+ * Answer the open dialog with the button of that exact name.
+ */
+export async function answerDialog(page: Page, button: string): Promise<void> {
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: button, exact: true })
+    .click();
+}

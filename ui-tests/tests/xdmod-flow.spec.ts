@@ -1,5 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 import {
+  answerDialog,
   test,
   cellOutput,
   newNotebook,
@@ -58,10 +59,7 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
 
   // A restart keeps it: the kernel gets it again before the next cell.
   await page.menu.clickMenuItem('Kernel>Restart Kernel…');
-  await page
-    .getByRole('dialog')
-    .getByRole('button', { name: 'Confirm Kernel Restart' })
-    .click();
+  await answerDialog(page, 'Confirm Kernel Restart');
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: set status: 200');
   await page.notebook.runCell(1, true);
@@ -85,10 +83,7 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
 
   // Revoke asks first, then the variable is gone everywhere and the old token is refused.
   await panel.getByRole('button', { name: 'Revoke token' }).click();
-  await page
-    .getByRole('dialog')
-    .getByRole('button', { name: 'Revoke', exact: true })
-    .click();
+  await answerDialog(page, 'Revoke');
   await expect(
     panel.getByRole('button', { name: 'Generate token' })
   ).toBeVisible();

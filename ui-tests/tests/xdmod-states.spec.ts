@@ -1,5 +1,11 @@
 import { expect } from '@jupyterlab/galata';
-import { openTokenPanel, portalUrl, resetPortal, test } from './helpers';
+import {
+  answerDialog,
+  openTokenPanel,
+  portalUrl,
+  resetPortal,
+  test
+} from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -73,10 +79,7 @@ test('an expired token is shown as expired, with "Replace token"', async ({
 
   // Replacing deletes the expired token first (XDMoD answers 409 otherwise).
   await reloaded.getByRole('button', { name: 'Replace token' }).click();
-  await page
-    .getByRole('dialog')
-    .getByRole('button', { name: 'Replace', exact: true })
-    .click();
+  await answerDialog(page, 'Replace');
   await expect(
     reloaded.getByRole('button', { name: 'Copy token' })
   ).toBeVisible();
@@ -134,10 +137,7 @@ test('commands in the palette generate, copy and revoke', async ({ page }) => {
   void page.evaluate(() =>
     window.jupyterapp.commands.execute('jupyterlab-portal-token:revoke-token')
   );
-  await page
-    .getByRole('dialog')
-    .getByRole('button', { name: 'Revoke', exact: true })
-    .click();
+  await answerDialog(page, 'Revoke');
   await expect(
     panel.getByRole('button', { name: 'Generate token' })
   ).toBeVisible();
