@@ -82,25 +82,72 @@ export interface IPortalConfig {
 }
 
 /**
+ * How a portal learns who the user is.
+ *
+ * - `session`: the browser's own portal session (cookies); a signed-out user signs in at the
+ *   portal's page (`signInUrl`). XDMoD.
+ * - `sign-in`: the panel asks for username and password once and calls `signIn`; the client
+ *   keeps what it needs in memory only. Axivion.
+ * - `per-create`: there is no session; every `create` carries username and password, which the
+ *   client sends once and never keeps. SODAR.
+ */
+export type PortalCredentials = 'session' | 'sign-in' | 'per-create';
+
+/**
  * What a portal's token API can do; views offer exactly what is declared here.
  */
 export interface IPortalCapabilities {
+  /** How the user is identified. */
+  credentials: PortalCredentials;
   /** Tokens can be created from here. */
   create: boolean;
   /** The user's tokens can be listed (at least their dates). */
   list: boolean;
   /** A token can be revoked from here. */
   revoke: boolean;
+  /** Several tokens can be revoked in one call (`revokeMany`). */
+  bulkRevoke: boolean;
   /** The portal keeps at most one token per user. */
   singleToken: boolean;
-  /** Creating takes a label. */
+  /** Creating a token deletes all of the user's other tokens (warn the user first). */
+  replacesAll: boolean;
+  /** Creating takes a label (description). */
   label: boolean;
-  /** Creating takes a lifetime. */
+  /** Longest label the portal accepts, if it has a limit. */
+  labelMaxLength?: number;
+  /** Creating takes a lifetime (asked in hours). */
   lifetime: boolean;
-  /** Creating needs the user's password (sign-in form in the panel). */
+  /** What a lifetime of 0 means: the token never expires, or the portal's default applies. */
+  zeroLifetime: 'never' | 'default';
+  /** Creating needs the user's password (the create form asks for it every time). */
   needsPassword: boolean;
-  /** Token types the user can choose from when creating (empty: none). */
+  /** Token types the user can choose from when creating (empty: none); the first is the default. */
   types: string[];
+}
+
+/**
+ * What the user chose when creating a token. Fields a portal's capabilities do not declare are
+ * ignored by its client.
+ */
+export interface ICreateOptions {
+  /** Label or description. */
+  label?: string;
+  /** Lifetime in hours; 0 means `zeroLifetime`. Absent: the portal's default. */
+  lifetimeHours?: number;
+  /** One of `capabilities.types`. */
+  type?: string;
+  /** For `per-create` portals. */
+  username?: string;
+  /** For `per-create` portals and `needsPassword`. Sent once, never kept. */
+  password?: string;
+}
+
+/**
+ * A username and password typed into the panel. Never stored.
+ */
+export interface ICredentials {
+  username: string;
+  password: string;
 }
 
 /**
@@ -117,11 +164,21 @@ export type DatePrecision = 'second' | 'hour';
 export interface ITokenInfo {
   /** The portal's id of the token, if it has ids. */
   id?: string;
+  /** Label or description, as the portal has it (plain text, never HTML). */
+  label?: string;
+  /** The token's type, for portals with types. */
+  type?: string;
   /** When it was created, if the portal says. */
   created?: Date;
   /** When it expires; `null` when it never expires. */
   expires: Date | null;
-  /** How far `created` and `expires` can be trusted. */
+  /** When it was last used: `null` for never, absent when the portal does not say. */
+  lastUsed?: Date | null;
+  /** `false` for tokens the portal keeps but that can no longer authenticate (expired, revoked). */
+  valid?: boolean;
+  /** The client authenticates with this token right now ("this session"). */
+  current?: boolean;
+  /** How far the dates can be trusted. */
   precision: DatePrecision;
 }
 
@@ -155,12 +212,23 @@ export interface IPortalClient {
   readonly capabilities: IPortalCapabilities;
   /** Where a person signs in to the portal. */
   readonly signInUrl: string;
-  /** Ask the portal about the user and their tokens. */
+  /** Where a person manages their tokens in the portal's own pages, if it has such a page. */
+  readonly manageUrl?: string;
+  /**
+   * Ask the portal about the user and their tokens. `per-create` portals have nothing to ask
+   * and answer signed in, available, no tokens.
+   */
   status(): Promise<IPortalStatus>;
+  /** `sign-in` portals: check the credentials and open a session (kept in memory only). */
+  signIn?(credentials: ICredentials): Promise<void>;
+  /** `sign-in` portals: forget the session. */
+  signOut?(): void;
   /** Create a token. */
-  create(): Promise<ICreatedToken>;
+  create(options?: ICreateOptions): Promise<ICreatedToken>;
   /** Revoke a token (single-token portals take no id). */
   revoke(id?: string): Promise<void>;
+  /** Revoke several tokens at once (`bulkRevoke`). */
+  revokeMany?(ids: string[]): Promise<void>;
   /**
    * The values to put into kernels for a token, by role (e.g. `token`, `host`); the portal's
    * `envVars` map roles to variable names.

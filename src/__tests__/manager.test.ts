@@ -1,3 +1,4 @@
+import { XdmodClient } from '../portals/xdmod';
 import { readPortals } from '../config';
 import { PortalTokenManager } from '../manager';
 import { PortalRegistry } from '../portals/registry';
@@ -16,16 +17,7 @@ const ORIGIN = 'https://lab.example.org';
  */
 class EmptyPortal implements IPortalClient {
   constructor(readonly config: IPortalConfig) {}
-  readonly capabilities = {
-    create: true,
-    list: true,
-    revoke: true,
-    singleToken: true,
-    label: false,
-    lifetime: false,
-    needsPassword: false,
-    types: []
-  };
+  readonly capabilities = XdmodClient.CAPABILITIES;
   get signInUrl(): string {
     return this.config.url;
   }

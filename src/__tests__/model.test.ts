@@ -1,3 +1,4 @@
+import { XdmodClient } from '../portals/xdmod';
 import { PortalTokenModel } from '../model';
 import { PortalError } from '../portals/errors';
 import type {
@@ -24,16 +25,7 @@ class MemoryPortal implements IPortalClient {
     url: 'http://portal.invalid/',
     envVars: { token: 'MEM_TOKEN', host: 'MEM_HOST' }
   };
-  readonly capabilities = {
-    create: true,
-    list: true,
-    revoke: true,
-    singleToken: true,
-    label: false,
-    lifetime: false,
-    needsPassword: false,
-    types: []
-  };
+  readonly capabilities = XdmodClient.CAPABILITIES;
   readonly signInUrl = this.config.url;
   signedIn = true;
   lifetimeMs = 180 * DAY;

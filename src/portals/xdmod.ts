@@ -17,13 +17,17 @@ const NO_TOKEN_MESSAGE = 'API token not found.';
 /**
  * What Open XDMoD's token API can do: one token per user, lifetime set by the portal, no label.
  */
-const CAPABILITIES: IPortalCapabilities = {
+const XDMOD_CAPABILITIES: IPortalCapabilities = {
+  credentials: 'session',
   create: true,
   list: true,
   revoke: true,
+  bulkRevoke: false,
   singleToken: true,
+  replacesAll: false,
   label: false,
   lifetime: false,
+  zeroLifetime: 'default',
   needsPassword: false,
   types: []
 };
@@ -40,7 +44,7 @@ export class XdmodClient implements IPortalClient {
   }
 
   readonly config: IPortalConfig;
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = XdmodClient.CAPABILITIES;
 
   get signInUrl(): string {
     return this.config.url;
@@ -133,6 +137,9 @@ export class XdmodClient implements IPortalClient {
  * The XdmodClient namespace.
  */
 export namespace XdmodClient {
+  /** What Open XDMoD's token API can do. */
+  export const CAPABILITIES = XDMOD_CAPABILITIES;
+
   /** Default variable names by role: what `xdmod-data` reads. */
   export const ENV_VARS = { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' };
 
