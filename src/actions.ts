@@ -22,6 +22,24 @@ export function describeError(
         '%1 says you are not signed in. Sign in to the portal, then try again.',
         portal
       );
+    case 'bad-credentials':
+      return trans.__(
+        '%1 did not accept that username and password. Check them and try again.',
+        portal
+      );
+    case 'locked':
+      return trans.__(
+        "%1 has locked the account after failed sign-ins. Wait a while, or ask the portal's administrators, then try again.",
+        portal
+      );
+    case 'invalid':
+      return error.portalMessage
+        ? trans.__('%1 refused the request: %2', portal, error.portalMessage)
+        : trans.__(
+            '%1 refused the request as invalid (HTTP %2).',
+            portal,
+            error.status ?? '?'
+          );
     case 'forbidden':
       return trans.__('%1 refused the request (403).', portal);
     case 'not-found':

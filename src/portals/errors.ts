@@ -3,6 +3,9 @@
  */
 export type PortalErrorReason =
   | 'signed-out'
+  | 'bad-credentials'
+  | 'locked'
+  | 'invalid'
   | 'forbidden'
   | 'not-found'
   | 'conflict'
@@ -10,6 +13,12 @@ export type PortalErrorReason =
   | 'bad-response'
   | 'network'
   | 'timeout';
+
+/*
+ * `bad-credentials`: the username or password typed into the panel was refused.
+ * `locked`: the portal locked the account after failed sign-ins.
+ * `invalid`: the portal refused what was asked (e.g. a label too long); `portalMessage` says why.
+ */
 
 /**
  * A failed portal call. Carries the portal's own message (as text, never as HTML).
