@@ -7,6 +7,7 @@ import {
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { PortalTokenModel } from './model';
 import type { PortalError } from './portals/errors';
+import type { ICreateOptions } from './tokens';
 
 /**
  * A failure explained for the user: what happened at which portal, and what to do.
@@ -76,9 +77,10 @@ export namespace TokenActions {
   /** Generate a token; failures are shown by the panel from the model's error. */
   export async function generate(
     model: PortalTokenModel,
-    trans: TranslationBundle
+    trans: TranslationBundle,
+    options?: ICreateOptions
   ): Promise<void> {
-    if (await model.generate()) {
+    if (await model.generate(options)) {
       if (model.state === 'live') {
         Notification.success(
           trans.__('New API token for %1 is ready.', model.config.label),
@@ -135,6 +137,36 @@ export namespace TokenActions {
       );
     } else {
       notifyFailure(model, trans);
+    }
+  }
+
+  /**
+   * Ask, then take the token out of the kernels without revoking it (portals that cannot
+   * revoke over their API).
+   */
+  export async function forget(
+    model: PortalTokenModel,
+    trans: TranslationBundle
+  ): Promise<void> {
+    const manage = model.client.manageUrl;
+    const result = await showDialog({
+      title: trans.__(
+        'Remove the API token for %1 from the kernels?',
+        model.config.label
+      ),
+      body: manage
+        ? trans.__(
+            "%1 cannot revoke tokens from here: the token stays valid until it expires or you delete it on the portal's token page.",
+            model.config.label
+          )
+        : trans.__('The token stays valid at %1.', model.config.label),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Remove') })
+      ]
+    });
+    if (result.button.accept) {
+      model.forget();
     }
   }
 

@@ -203,16 +203,29 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
       'jupyterlab_portal_token'
     );
     // A command acts on the portal named in its args, or else on the first one it fits.
+    type Model = (typeof manager.models)[number];
     const pick = (
       args: { portal?: unknown },
-      states: string[]
-    ): ReturnType<typeof manager.models.find> =>
+      states: string[],
+      fits: (model: Model) => boolean
+    ): Model | undefined =>
       manager.models.find(
         model =>
           (args.portal === undefined || model.config.id === args.portal) &&
           states.includes(model.state) &&
-          model.activity === null
+          model.activity === null &&
+          fits(model)
       );
+    // Generating from a command needs a portal that asks nothing (no form to fill in).
+    const oneClick = (model: Model) => {
+      const caps = model.client.capabilities;
+      return (
+        caps.create &&
+        caps.credentials === 'session' &&
+        !caps.needsPassword &&
+        caps.types.length === 0
+      );
+    };
     const portalArg = {
       type: 'object' as const,
       properties: {
@@ -225,28 +238,31 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
         id: CommandIDs.generate,
         label: trans.__('Generate API Token'),
         states: ['none'],
+        fits: oneClick,
         run: TokenActions.generate
       },
       {
         id: CommandIDs.copy,
         label: trans.__('Copy API Token'),
         states: ['live'],
+        fits: () => true,
         run: TokenActions.copy
       },
       {
         id: CommandIDs.revoke,
         label: trans.__('Revoke API Token'),
         states: ['live', 'stored', 'expired'],
+        fits: (model: Model) => model.client.capabilities.revoke,
         run: TokenActions.revoke
       }
     ];
-    for (const { id, label, states, run } of tokenCommands) {
+    for (const { id, label, states, fits, run } of tokenCommands) {
       app.commands.addCommand(id, {
         label,
         describedBy: { args: portalArg },
-        isEnabled: args => !!pick(args, states),
+        isEnabled: args => !!pick(args, states, fits),
         execute: async args => {
-          const model = pick(args, states);
+          const model = pick(args, states, fits);
           if (model) {
             await run(model, trans);
           }

@@ -2,6 +2,8 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PortalError } from './portals/errors';
 import type {
+  ICreateOptions,
+  ICredentials,
   IKernelInjectionStatus,
   IKernelInjector,
   IPortalClient,
@@ -14,9 +16,10 @@ import type {
  *
  * - `loading`: the first check has not answered yet.
  * - `unreachable`: the first check failed (network, 5xx, bad answer); `error` says why.
- * - `signed-out`: the portal says the user has no session.
+ * - `signed-out`: the portal says the user has no session (or, for portals signed in from the
+ *   panel, none has been opened on this page).
  * - `unavailable`: the portal does not offer API tokens.
- * - `none`: signed in, no token.
+ * - `none`: signed in, no token in use here (portals with several tokens may list others).
  * - `live`: a token created here; its secret is in memory and in the kernels.
  * - `stored`: the portal has a token whose secret is not here.
  * - `expired`: the portal's token has expired (it still blocks creating a new one).
@@ -34,7 +37,8 @@ export type TokenState =
 /**
  * What the model is doing right now, for progress display.
  */
-export type TokenActivity = 'checking' | 'generating' | 'revoking' | null;
+export type TokenActivity =
+  'checking' | 'signing-in' | 'generating' | 'revoking' | null;
 
 /**
  * One portal's token: a state machine over the portal client, with expiry timers and the kernel
@@ -80,6 +84,14 @@ export class PortalTokenModel implements IDisposable {
   /** The last failure, kept until the next call succeeds. */
   get error(): PortalError | null {
     return this._error;
+  }
+
+  /**
+   * The user's tokens as the portal lists them (no secrets), for portals that keep several;
+   * empty otherwise.
+   */
+  get tokens(): readonly ITokenInfo[] {
+    return this._tokens;
   }
 
   /** The token as the portal describes it (no secret), in `live`, `stored` and `expired`. */
@@ -160,35 +172,47 @@ export class PortalTokenModel implements IDisposable {
    * (a failed first check goes to `unreachable`).
    */
   async refresh(): Promise<boolean> {
-    return this._run('checking', async () => {
-      const status = await this.client.status();
-      if (!status.signedIn) {
-        this._setToken('signed-out', null, null);
-      } else if (!status.available) {
-        this._setToken('unavailable', null, null);
-      } else if (status.tokens.length === 0) {
-        this._setToken('none', null, null);
-      } else {
-        const token = status.tokens[0];
-        if (Private.isExpired(token)) {
-          this._setToken('expired', token, null);
-        } else if (this._secret && this._state === 'live') {
-          // Still ours: keep the secret, take the portal's dates.
-          this._setToken('live', { ...this._token, ...token }, this._secret);
-        } else {
-          this._setToken('stored', token, null);
-        }
+    return this._run('checking', () => this._refreshInside());
+  }
+
+  /**
+   * Sign in from the panel (portals whose credentials are `sign-in`), then list the tokens.
+   * The password goes to the client and is not kept here.
+   */
+  async signIn(credentials: ICredentials): Promise<boolean> {
+    return this._run('signing-in', async () => {
+      if (!this.client.signIn) {
+        throw new PortalError({ reason: 'bad-response' });
       }
+      await this.client.signIn(credentials);
+      await this._refreshInside();
     });
+  }
+
+  /** Forget the panel's sign-in and scrub the kernels (the portal's tokens stay valid). */
+  signOut(): void {
+    this.client.signOut?.();
+    this._tokens = [];
+    this._error = null;
+    this._setToken('signed-out', null, null);
+  }
+
+  /**
+   * Take the live token out of the kernels and forget it, without revoking it at the portal
+   * (for portals whose API cannot revoke).
+   */
+  forget(): void {
+    this._error = null;
+    this._setToken('none', null, null);
   }
 
   /**
    * Create a token and inject it. A 409 (a token already exists) leads to `stored`.
    */
-  async generate(): Promise<boolean> {
+  async generate(options?: ICreateOptions): Promise<boolean> {
     return this._run('generating', async () => {
       try {
-        const created = await this.client.create();
+        const created = await this.client.create(options);
         const { secret, ...info } = created;
         this._setToken('live', info, secret);
       } catch (error) {
@@ -198,16 +222,41 @@ export class PortalTokenModel implements IDisposable {
         }
         throw error;
       }
+      await this._refreshListQuietly();
     });
   }
 
   /**
-   * Revoke the token and scrub the kernels. A token already gone counts as revoked.
+   * Revoke a token (by default the one in use here) and scrub the kernels if it was that one.
+   * A token already gone counts as revoked.
    */
-  async revoke(): Promise<boolean> {
+  async revoke(id?: string): Promise<boolean> {
     return this._run('revoking', async () => {
-      await this._revokeQuietly();
-      this._setToken('none', null, null);
+      const ownId = this._token?.id;
+      const target = id ?? ownId;
+      await this._revokeQuietly(
+        this.client.capabilities.singleToken ? undefined : target
+      );
+      if (id === undefined || id === ownId) {
+        this._setToken('none', null, null);
+      }
+      await this._refreshListQuietly();
+    });
+  }
+
+  /**
+   * Revoke several tokens in one call (portals with `bulkRevoke`).
+   */
+  async revokeMany(ids: string[]): Promise<boolean> {
+    return this._run('revoking', async () => {
+      if (!this.client.revokeMany) {
+        throw new PortalError({ reason: 'bad-response' });
+      }
+      await this.client.revokeMany(ids);
+      if (this._token?.id !== undefined && ids.includes(this._token.id)) {
+        this._setToken('none', null, null);
+      }
+      await this._refreshListQuietly();
     });
   }
 
@@ -237,9 +286,9 @@ export class PortalTokenModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  private async _revokeQuietly(): Promise<void> {
+  private async _revokeQuietly(id?: string): Promise<void> {
     try {
-      await this.client.revoke();
+      await this.client.revoke(id);
     } catch (error) {
       if (!(error instanceof PortalError && error.reason === 'not-found')) {
         throw error;
@@ -247,17 +296,69 @@ export class PortalTokenModel implements IDisposable {
     }
   }
 
+  /**
+   * Ask the portal and move to the state its answer means. A live secret survives only while
+   * the portal still vouches for its token.
+   */
   private async _refreshInside(): Promise<void> {
     const status = await this.client.status();
-    const token = status.tokens[0] ?? null;
+    const caps = this.client.capabilities;
+    const live = this._state === 'live' && this._secret ? this._token : null;
+    if (!status.signedIn) {
+      this._tokens = [];
+      this._setToken('signed-out', null, null);
+      return;
+    }
+    if (!status.available) {
+      this._tokens = [];
+      this._setToken('unavailable', null, null);
+      return;
+    }
+    if (!caps.list) {
+      // Nothing to learn from the portal: keep what this page knows.
+      if (!live) {
+        this._setToken('none', null, null);
+      }
+      return;
+    }
+    if (!caps.singleToken) {
+      this._tokens = status.tokens;
+      const listed = live
+        ? status.tokens.find(token => token.id === live.id)
+        : undefined;
+      if (listed && listed.valid !== false && !Private.isExpired(listed)) {
+        this._setToken('live', { ...live, ...listed }, this._secret);
+      } else {
+        // Revoked or expired elsewhere: it must not stay in the kernels.
+        this._setToken('none', null, null);
+      }
+      return;
+    }
+    const token = status.tokens[0];
     if (!token) {
-      this._setToken(status.signedIn ? 'none' : 'signed-out', null, null);
+      this._setToken('none', null, null);
+    } else if (Private.isExpired(token)) {
+      this._setToken('expired', token, null);
+    } else if (live) {
+      // Still ours: keep the secret, take the portal's dates.
+      this._setToken('live', { ...live, ...token }, this._secret);
     } else {
-      this._setToken(
-        Private.isExpired(token) ? 'expired' : 'stored',
-        token,
-        null
-      );
+      this._setToken('stored', token, null);
+    }
+  }
+
+  /**
+   * Update the token list after a change; a failure here does not undo the change.
+   */
+  private async _refreshListQuietly(): Promise<void> {
+    const caps = this.client.capabilities;
+    if (!caps.list || caps.singleToken) {
+      return;
+    }
+    try {
+      await this._refreshInside();
+    } catch {
+      // The next refresh shows the list.
     }
   }
 
@@ -412,6 +513,7 @@ export class PortalTokenModel implements IDisposable {
   private _state: TokenState = 'loading';
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _token: ITokenInfo | null = null;
+  private _tokens: readonly ITokenInfo[] = [];
   private _warnBeforeMs: number;
   private _warned = false;
 }

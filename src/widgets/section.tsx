@@ -5,7 +5,9 @@ import { describeError, TokenActions } from '../actions';
 import type { IPortalEntry, ConfigProblem } from '../config';
 import type { PortalTokenModel } from '../model';
 import type { IKernelInjectionStatus } from '../tokens';
+import { CreateForm, SignInForm } from './forms';
 import { formatDate, formatRelative } from './format';
+import { TokenList } from './token-list';
 
 /**
  * Props of a portal section.
@@ -88,6 +90,7 @@ function PortalBody(props: {
   const busy = model.activity !== null;
   const progress = {
     checking: trans.__('Checking %1…', label),
+    'signing-in': trans.__('Signing in to %1…', label),
     generating: trans.__('Generating a token…'),
     revoking: trans.__('Revoking the token…')
   };
@@ -121,19 +124,25 @@ function PortalBody(props: {
       );
       break;
     case 'signed-out':
-      body = (
-        <>
-          <p>{trans.__('You are not signed in to %1.', label)}</p>
-          <a
-            className="jp-PortalToken-link"
-            href={model.client.signInUrl}
-            target="_blank"
-            rel="noopener noreferrer"
-          >
-            {trans.__('Sign in to %1', label)}
-          </a>
-        </>
-      );
+      body =
+        caps.credentials === 'sign-in' ? (
+          <>
+            <p>{trans.__('Sign in to %1 to manage your API tokens.', label)}</p>
+            <SignInForm model={model} trans={trans} busy={busy} />
+          </>
+        ) : (
+          <>
+            <p>{trans.__('You are not signed in to %1.', label)}</p>
+            <a
+              className="jp-PortalToken-link"
+              href={model.client.signInUrl}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
+              {trans.__('Sign in to %1', label)}
+            </a>
+          </>
+        );
       break;
     case 'unavailable':
       body = (
@@ -146,7 +155,12 @@ function PortalBody(props: {
       );
       break;
     case 'none':
-      body = (
+      body = !caps.singleToken ? (
+        <>
+          <p>{trans.__('No token from %1 is in use here.', label)}</p>
+          <PortalTokens model={model} trans={trans} busy={busy} />
+        </>
+      ) : (
         <>
           <p>{trans.__('You have no API token at %1.', label)}</p>
           {caps.create &&
@@ -184,13 +198,21 @@ function PortalBody(props: {
               trans.__('Copy token'),
               () => void TokenActions.copy(model, trans)
             )}
-            {caps.revoke &&
-              button(
-                trans.__('Revoke token'),
-                () => void TokenActions.revoke(model, trans),
-                { warn: true }
-              )}
+            {caps.revoke
+              ? button(
+                  trans.__('Revoke token'),
+                  () => void TokenActions.revoke(model, trans),
+                  { warn: true }
+                )
+              : button(
+                  trans.__('Remove from kernels'),
+                  () => void TokenActions.forget(model, trans),
+                  { warn: true }
+                )}
           </div>
+          {!caps.singleToken && (
+            <PortalTokens model={model} trans={trans} busy={busy} />
+          )}
         </>
       );
       break;
@@ -256,6 +278,18 @@ function PortalBody(props: {
       aria-busy={busy}
     >
       {body}
+      {model.client.manageUrl && (
+        <p>
+          <a
+            className="jp-PortalToken-link"
+            href={model.client.manageUrl}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            {trans.__('Manage tokens in %1', label)}
+          </a>
+        </p>
+      )}
       <div role="status" className="jp-PortalToken-progress">
         {model.activity ? progress[model.activity] : ''}
       </div>
@@ -265,6 +299,59 @@ function PortalBody(props: {
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * For portals that keep several tokens: the create form (folded while a token is in use), the
+ * portal's list, and signing out of a panel sign-in.
+ */
+function PortalTokens(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+  busy: boolean;
+}): JSX.Element {
+  const { model, trans, busy } = props;
+  const caps = model.client.capabilities;
+  const live = model.state === 'live';
+  const form = caps.create && (
+    <CreateForm
+      model={model}
+      trans={trans}
+      busy={busy}
+      submitLabel={
+        live ? trans.__('Generate a new token') : trans.__('Generate token')
+      }
+    />
+  );
+  return (
+    <>
+      {form &&
+        (live ? (
+          <details className="jp-PortalToken-more">
+            <summary>{trans.__('New token…')}</summary>
+            <p>
+              {trans.__(
+                'A new token takes the place of the current one in your kernels.'
+              )}
+            </p>
+            {form}
+          </details>
+        ) : (
+          form
+        ))}
+      {caps.list && <TokenList model={model} trans={trans} busy={busy} />}
+      {caps.credentials === 'sign-in' && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-reject jp-PortalToken-button"
+          disabled={busy}
+          onClick={() => model.signOut()}
+        >
+          {trans.__('Sign out of %1', model.config.label)}
+        </button>
+      )}
+    </>
   );
 }
 

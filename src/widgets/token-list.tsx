@@ -1,0 +1,168 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+import type { PortalTokenModel } from '../model';
+import type { ITokenInfo } from '../tokens';
+import { formatDate } from './format';
+
+/**
+ * The user's tokens at a portal that keeps several: what the portal says of each, a revoke
+ * button per token and, where the portal can, revoking a selection at once.
+ */
+export function TokenList(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+  busy: boolean;
+}): JSX.Element {
+  const { model, trans, busy } = props;
+  const caps = model.client.capabilities;
+  const tokens = model.tokens;
+  const [selected, setSelected] = React.useState<Set<string>>(new Set());
+  const ownId = model.state === 'live' ? model.token?.id : undefined;
+  // Forget selections of tokens that are gone.
+  const present = new Set(tokens.map(token => token.id ?? ''));
+  const chosen = [...selected].filter(id => present.has(id));
+
+  const toggle = (id: string) => {
+    const next = new Set(chosen);
+    if (next.has(id)) {
+      next.delete(id);
+    } else {
+      next.add(id);
+    }
+    setSelected(next);
+  };
+  const revoke = async (ids: string[]) => {
+    const names = ids.map(id => {
+      const token = tokens.find(item => item.id === id);
+      return token?.label || id;
+    });
+    const includesOwn = ownId !== undefined && ids.includes(ownId);
+    const result = await showDialog({
+      title: trans._n(
+        'Revoke %1 token at %2?',
+        'Revoke %1 tokens at %2?',
+        ids.length,
+        model.config.label
+      ),
+      body: [
+        names.join(', '),
+        includesOwn
+          ? trans.__(
+              'This includes the token in use in your kernels: it is removed from them.'
+            )
+          : trans.__('Anything that uses them stops working.')
+      ].join('\n'),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Revoke') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    const done =
+      ids.length === 1
+        ? await model.revoke(ids[0])
+        : await model.revokeMany(ids);
+    if (done) {
+      setSelected(new Set());
+    }
+  };
+
+  if (tokens.length === 0) {
+    return (
+      <p className="jp-PortalToken-empty">
+        {trans.__('You have no tokens at %1.', model.config.label)}
+      </p>
+    );
+  }
+  const date = (value: Date | null | undefined, none: string) =>
+    value ? formatDate(value, 'second') : none;
+  return (
+    <div className="jp-PortalToken-list">
+      <table aria-label={trans.__('Your tokens at %1', model.config.label)}>
+        <thead>
+          <tr>
+            {caps.bulkRevoke && (
+              <th scope="col">
+                <span className="jp-PortalToken-srOnly">
+                  {trans.__('Select')}
+                </span>
+              </th>
+            )}
+            <th scope="col">{trans.__('Description')}</th>
+            <th scope="col">{trans.__('Type')}</th>
+            <th scope="col">{trans.__('Created')}</th>
+            <th scope="col">{trans.__('Expires')}</th>
+            <th scope="col">{trans.__('Last used')}</th>
+            <th scope="col">{trans.__('State')}</th>
+            <th scope="col">
+              <span className="jp-PortalToken-srOnly">
+                {trans.__('Actions')}
+              </span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((token: ITokenInfo, index) => {
+            const id = token.id ?? `#${index}`;
+            const name = token.label || trans.__('(no description)');
+            const notes = [
+              token.valid === false ? trans.__('invalid') : trans.__('valid'),
+              token.current ? trans.__('this session') : '',
+              id === ownId ? trans.__('in your kernels') : ''
+            ].filter(Boolean);
+            return (
+              <tr
+                key={id}
+                className={token.valid === false ? 'jp-mod-invalid' : ''}
+              >
+                {caps.bulkRevoke && (
+                  <td>
+                    <input
+                      type="checkbox"
+                      checked={chosen.includes(id)}
+                      disabled={busy || !token.id}
+                      aria-label={trans.__('Select %1', name)}
+                      onChange={() => toggle(id)}
+                    />
+                  </td>
+                )}
+                <td>{name}</td>
+                <td>{token.type ?? ''}</td>
+                <td>{date(token.created, '')}</td>
+                <td>{date(token.expires, trans.__('never'))}</td>
+                <td>{date(token.lastUsed, trans.__('never'))}</td>
+                <td>{notes.join(', ')}</td>
+                <td>
+                  {caps.revoke && token.id && (
+                    <button
+                      type="button"
+                      className="jp-Button jp-mod-styled jp-mod-warn jp-PortalToken-small"
+                      disabled={busy}
+                      aria-label={trans.__('Revoke %1', name)}
+                      onClick={() => void revoke([id])}
+                    >
+                      {trans.__('Revoke')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {caps.bulkRevoke && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-warn jp-PortalToken-button"
+          disabled={busy || chosen.length === 0}
+          onClick={() => void revoke(chosen)}
+        >
+          {trans.__('Revoke selected (%1)', chosen.length)}
+        </button>
+      )}
+    </div>
+  );
+}
