@@ -3,13 +3,11 @@ import { PortalTokenModel } from '../model';
 import { PortalError } from '../portals/errors';
 import type {
   ICreatedToken,
-  IKernelInjector,
-  IKernelInjectionStatus,
   IPortalClient,
   IPortalStatus,
   ITokenInfo
 } from '../tokens';
-import { Signal } from '@lumino/signaling';
+import { RecordingInjector } from './model-fakes';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -77,35 +75,6 @@ class MemoryPortal implements IPortalClient {
     if (this.fail) {
       throw this.fail;
     }
-  }
-}
-
-/**
- * Records what the model asks of the kernels (the real injector is tested in injection tests).
- */
-class RecordingInjector implements IKernelInjector {
-  readonly changed: Signal<IKernelInjector, void> = new Signal(this);
-  live = new Map<string, Record<string, string>>();
-  async set(id: string, variables: Record<string, string>): Promise<void> {
-    this.live.set(id, variables);
-  }
-  async clear(id: string): Promise<void> {
-    this.live.delete(id);
-  }
-  status(id: string): IKernelInjectionStatus[] {
-    return this.live.has(id)
-      ? [
-          {
-            kernelId: 'k1',
-            kernelName: 'python3',
-            language: 'python',
-            state: 'injected'
-          }
-        ]
-      : [];
-  }
-  addSessionContext(): void {
-    /* not needed here */
   }
 }
 

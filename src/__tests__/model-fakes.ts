@@ -1,0 +1,31 @@
+import { Signal } from '@lumino/signaling';
+import type { IKernelInjectionStatus, IKernelInjector } from '../tokens';
+
+/**
+ * Records what the model asks of the kernels (the real injector is tested in injection tests).
+ */
+export class RecordingInjector implements IKernelInjector {
+  readonly changed: Signal<IKernelInjector, void> = new Signal(this);
+  live = new Map<string, Record<string, string>>();
+  async set(id: string, variables: Record<string, string>): Promise<void> {
+    this.live.set(id, variables);
+  }
+  async clear(id: string): Promise<void> {
+    this.live.delete(id);
+  }
+  status(id: string): IKernelInjectionStatus[] {
+    return this.live.has(id)
+      ? [
+          {
+            kernelId: 'k1',
+            kernelName: 'python3',
+            language: 'python',
+            state: 'injected'
+          }
+        ]
+      : [];
+  }
+  addSessionContext(): void {
+    /* not needed here */
+  }
+}
