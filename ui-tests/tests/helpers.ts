@@ -76,6 +76,21 @@ export async function openTokenPanel(page: Page) {
 }
 
 /**
+ * One portal's section of the panel (a region named by its heading), with the panel open.
+ */
+export async function openPortalSection(page: Page, label: string) {
+  const panel = await openTokenPanel(page);
+  const section = panel.getByRole('region', { name: label, exact: true });
+  await expect(section).toBeVisible();
+  return section;
+}
+
+/** The demo's portals as `demo/overrides.json` labels them. */
+export const XDMOD = 'XDMoD (demo)';
+export const SODAR = 'SODAR (demo)';
+export const AXIVION = 'Axivion Dashboard (demo)';
+
+/**
  * The text a cell printed, once it has finished.
  */
 export async function cellOutput(

@@ -36,7 +36,9 @@ test.describe('signing in through the portal', () => {
     await expect(tab).toBeVisible({ timeout: 60000 });
     await tab.click();
 
-    const panel = page.getByRole('region', { name: 'API tokens' });
+    const panel = page
+      .getByRole('region', { name: 'API tokens' })
+      .getByRole('region', { name: 'XDMoD (demo)', exact: true });
     await expect(panel).toBeVisible();
     await expect(
       panel.getByRole('heading', { name: 'XDMoD (demo)' })

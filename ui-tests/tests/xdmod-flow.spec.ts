@@ -4,7 +4,8 @@ import {
   test,
   cellOutput,
   newNotebook,
-  openTokenPanel,
+  openPortalSection,
+  XDMOD,
   PYTHON_USE_TOKEN,
   resetPortal
 } from './helpers';
@@ -28,7 +29,7 @@ test('generate → every kernel has the token → restart keeps it → revoke sc
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('token: MISSING status: -');
 
-  const panel = await openTokenPanel(page);
+  const panel = await openPortalSection(page, XDMOD);
   await expect(panel).toContainText('You have no API token at XDMoD (demo).');
   await panel.getByRole('button', { name: 'Generate token' }).click();
   await expect(
@@ -109,7 +110,7 @@ test('a cell run the instant a new kernel is ready already sees the token', asyn
   baseURL,
   tmpPath
 }) => {
-  const panel = await openTokenPanel(page);
+  const panel = await openPortalSection(page, XDMOD);
   await panel.getByRole('button', { name: 'Generate token' }).click();
   await expect(
     panel.getByRole('button', { name: 'Revoke token' })

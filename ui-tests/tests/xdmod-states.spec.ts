@@ -1,7 +1,8 @@
 import { expect } from '@jupyterlab/galata';
 import {
   answerDialog,
-  openTokenPanel,
+  openPortalSection,
+  XDMOD,
   portalUrl,
   resetPortal,
   test
@@ -25,7 +26,7 @@ test('a token made in the portal: dates shown, secret unknown, "Replace token" a
   const oldToken = (await made.json()).data.token as string;
 
   await page.reload();
-  const panel = await openTokenPanel(page);
+  const panel = await openPortalSection(page, XDMOD);
   await expect(panel).toContainText('You have an API token at XDMoD (demo).');
   await expect(panel).toContainText(/Created .+2\d{3}/);
   await expect(panel).toContainText(/Expires .+\(in \d+ months?\)/);
@@ -56,7 +57,7 @@ test('an expired token is shown as expired, with "Replace token"', async ({
   baseURL
 }) => {
   const portal = portalUrl(baseURL);
-  const panel = await openTokenPanel(page);
+  const panel = await openPortalSection(page, XDMOD);
   await panel.getByRole('button', { name: 'Generate token' }).click();
   await expect(panel.getByRole('button', { name: 'Copy token' })).toBeVisible();
   await expect(page.locator('#jp-main-statusbar')).toContainText(
@@ -68,7 +69,7 @@ test('an expired token is shown as expired, with "Replace token"', async ({
   });
   expect(expire.ok()).toBe(true);
   await page.reload();
-  const reloaded = await openTokenPanel(page);
+  const reloaded = await openPortalSection(page, XDMOD);
   await expect(reloaded).toContainText(/Your API token expired on/);
   await expect(
     reloaded.getByRole('button', { name: 'Replace token' })
@@ -96,7 +97,7 @@ test('a portal failure explains itself, keeps the state, and a retry works', asy
   });
   expect(armed.ok()).toBe(true);
 
-  const panel = await openTokenPanel(page);
+  const panel = await openPortalSection(page, XDMOD);
   await panel.getByRole('button', { name: 'Generate token' }).click();
   await expect(panel.getByRole('alert')).toHaveText(
     'XDMoD (demo) failed with an error (HTTP 500). Try again later.'
@@ -112,7 +113,7 @@ test('a portal failure explains itself, keeps the state, and a retry works', asy
 });
 
 test('commands in the palette generate, copy and revoke', async ({ page }) => {
-  const panel = await openTokenPanel(page);
+  const panel = await openPortalSection(page, XDMOD);
   await page.evaluate(async () => {
     await window.jupyterapp.commands.execute(
       'jupyterlab-portal-token:generate-token'
