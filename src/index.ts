@@ -104,6 +104,8 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
       // Never wait for a portal inside activate: JupyterLab's start must not depend on it.
       void manager.checkNew();
     };
+    // Revoked elsewhere, signed out in another tab: noticed on focus and within a minute.
+    manager.watch();
     try {
       const settings = await settingRegistry.load(SETTINGS_ID);
       apply(settings);

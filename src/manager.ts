@@ -134,11 +134,74 @@ export class PortalTokenManager implements IDisposable {
     );
   }
 
+  /**
+   * Ask the portals of live tokens again, so a token revoked elsewhere (the portal's page,
+   * another client, an administrator) leaves the kernels. Portals that cannot list are skipped:
+   * asking them costs a request and teaches nothing.
+   */
+  async refreshLive(): Promise<void> {
+    await Promise.all(
+      this.models
+        .filter(
+          model =>
+            model.state === 'live' &&
+            model.activity === null &&
+            model.client.capabilities.list
+        )
+        .map(model => model.refresh())
+    );
+  }
+
+  /**
+   * Keep the page's picture of the portals current: ask every portal when the window regains
+   * focus or the tab becomes visible again, and ask the portals of live tokens every `pollMs`
+   * (60 s by default) while the tab is visible. Nothing is sent while the tab is hidden.
+   */
+  watch(options: PortalTokenManager.IWatchOptions = {}): IDisposable {
+    const win = options.window ?? window;
+    const doc = win.document;
+    const pollMs = options.pollMs ?? 60000;
+    const visible = () => doc.visibilityState !== 'hidden';
+    const onFocus = () => void this.refreshAll();
+    const onVisibility = () => {
+      if (visible()) {
+        void this.refreshAll();
+      }
+    };
+    win.addEventListener('focus', onFocus);
+    doc.addEventListener('visibilitychange', onVisibility);
+    const timer = win.setInterval(() => {
+      if (visible()) {
+        void this.refreshLive();
+      }
+    }, pollMs);
+    let disposed = false;
+    const watcher: IDisposable = {
+      get isDisposed() {
+        return disposed;
+      },
+      dispose: () => {
+        if (disposed) {
+          return;
+        }
+        disposed = true;
+        win.removeEventListener('focus', onFocus);
+        doc.removeEventListener('visibilitychange', onVisibility);
+        win.clearInterval(timer);
+      }
+    };
+    this._watchers.push(watcher);
+    return watcher;
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
     }
     this._isDisposed = true;
+    for (const watcher of this._watchers.splice(0)) {
+      watcher.dispose();
+    }
     for (const model of this.models) {
       model.dispose();
     }
@@ -170,6 +233,7 @@ export class PortalTokenManager implements IDisposable {
   private _origin: string;
   private _registry: IPortalRegistry;
   private _tokenChanged = new Signal<this, PortalTokenModel>(this);
+  private _watchers: IDisposable[] = [];
 }
 
 /**
@@ -184,6 +248,16 @@ export namespace PortalTokenManager {
     injector?: IKernelInjector | null;
     /** The page's origin, against which relative portal URLs are resolved. */
     origin: string;
+  }
+
+  /**
+   * Options of `watch`.
+   */
+  export interface IWatchOptions {
+    /** The window to follow (focus, visibility, timers); the page's own by default. */
+    window?: Window;
+    /** How often to ask the portals of live tokens while the tab is visible (default 60 s). */
+    pollMs?: number;
   }
 }
 

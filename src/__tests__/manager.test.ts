@@ -6,7 +6,8 @@ import type {
   ICreatedToken,
   IPortalClient,
   IPortalConfig,
-  IPortalStatus
+  IPortalStatus,
+  ITokenInfo
 } from '../tokens';
 
 const ORIGIN = 'https://lab.example.org';
@@ -22,19 +23,26 @@ class EmptyPortal implements IPortalClient {
     return this.config.url;
   }
   created = 0;
+  statusCalls = 0;
+  token: ITokenInfo | null = null;
   async status(): Promise<IPortalStatus> {
-    return { signedIn: true, available: true, tokens: [] };
+    this.statusCalls += 1;
+    return {
+      signedIn: true,
+      available: true,
+      tokens: this.token ? [this.token] : []
+    };
   }
   async create(): Promise<ICreatedToken> {
     this.created += 1;
-    return {
-      secret: 's3cret-value',
+    this.token = {
       expires: new Date(Date.now() + 1e9),
       precision: 'second'
     };
+    return { ...this.token, secret: 's3cret-value' };
   }
   async revoke(): Promise<void> {
-    /* nothing to revoke */
+    this.token = null;
   }
   environment(secret: string): Record<string, string> {
     return { token: secret };
@@ -147,5 +155,76 @@ describe('PortalTokenManager', () => {
     expect(manager.models[0].state).toBe('none');
     expect((manager.models[0].client as EmptyPortal).created).toBe(0);
     manager.dispose();
+  });
+
+  describe('watch', () => {
+    let hidden = false;
+    beforeAll(() => {
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => (hidden ? 'hidden' : 'visible')
+      });
+    });
+    afterAll(() => {
+      delete (document as unknown as Record<string, unknown>).visibilityState;
+    });
+    beforeEach(() => {
+      hidden = false;
+      jest.useFakeTimers();
+    });
+    afterEach(() => jest.useRealTimers());
+
+    it('notices a live token revoked elsewhere within a minute, and asks nothing while hidden', async () => {
+      const manager = new PortalTokenManager({
+        registry: registry(),
+        origin: ORIGIN
+      });
+      manager.configure(settings);
+      await manager.checkNew();
+      const model = manager.models[0];
+      const portal = model.client as EmptyPortal;
+      const watcher = manager.watch({ pollMs: 60000 });
+
+      // No live token: a quiet minute costs the portal nothing.
+      const quiet = portal.statusCalls;
+      await jest.advanceTimersByTimeAsync(60000);
+      expect(portal.statusCalls).toBe(quiet);
+
+      await model.generate();
+      expect(model.state).toBe('live');
+      // Hidden: ten minutes without a single request, even once it is revoked elsewhere.
+      hidden = true;
+      const before = portal.statusCalls;
+      portal.token = null;
+      await jest.advanceTimersByTimeAsync(10 * 60000);
+      expect(portal.statusCalls).toBe(before);
+      expect(model.state).toBe('live');
+
+      // Visible again: asked at once, and the dead token leaves the kernels.
+      hidden = false;
+      document.dispatchEvent(new Event('visibilitychange'));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(model.state).toBe('none');
+
+      // While visible, the minute's poll finds a revocation too.
+      await model.generate();
+      portal.token = null;
+      await jest.advanceTimersByTimeAsync(59000);
+      expect(model.state).toBe('live');
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(model.state).toBe('none');
+
+      // On focus every portal is asked; after dispose, nothing is.
+      const onFocus = portal.statusCalls;
+      window.dispatchEvent(new Event('focus'));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(portal.statusCalls).toBe(onFocus + 1);
+      watcher.dispose();
+      window.dispatchEvent(new Event('focus'));
+      await model.generate();
+      await jest.advanceTimersByTimeAsync(5 * 60000);
+      expect(portal.statusCalls).toBe(onFocus + 1);
+      manager.dispose();
+    });
   });
 });

@@ -1,6 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
-import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 import type { PortalTokenManager } from '../manager';
 import { PortalSection } from './section';
@@ -14,16 +13,6 @@ export class TokenPanel extends ReactWidget {
     this._manager = options.manager;
     this._trans = options.trans;
     this.addClass('jp-PortalToken-panel');
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    window.addEventListener('focus', this._onFocus);
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    window.removeEventListener('focus', this._onFocus);
-    super.onBeforeDetach(msg);
   }
 
   protected render(): JSX.Element {
@@ -57,13 +46,6 @@ export class TokenPanel extends ReactWidget {
       </UseSignal>
     );
   }
-
-  /**
-   * Coming back from the portal's tab: ask the portals again.
-   */
-  private _onFocus = (): void => {
-    void this._manager.refreshAll();
-  };
 
   private _manager: PortalTokenManager;
   private _trans: TranslationBundle;
