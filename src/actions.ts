@@ -170,6 +170,21 @@ export namespace TokenActions {
     }
   }
 
+  /** Replace the live token with a new one; the kernels get it without a gap. */
+  export async function renew(
+    model: PortalTokenModel,
+    trans: TranslationBundle
+  ): Promise<void> {
+    if (await model.renew()) {
+      Notification.success(
+        trans.__('API token for %1 renewed.', model.config.label),
+        { autoClose: 5000 }
+      );
+    } else {
+      notifyFailure(model, trans);
+    }
+  }
+
   /** Ask, then replace the portal's token with a new one made here. */
   export async function replace(
     model: PortalTokenModel,

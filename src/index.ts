@@ -98,6 +98,7 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
       manager.configure({
         portals: settings.composite.portals,
         autoInject: settings.composite.autoInject as boolean,
+        autoRenew: settings.composite.autoRenew as boolean,
         warnBeforeExpiryDays: settings.composite.warnBeforeExpiryDays as number,
         autoGenerate: settings.composite.autoGenerate as boolean
       });
@@ -149,6 +150,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   ): Promise<void> => {
     const { TokenPanel } = await import('./widgets/panel');
     const { keyIcon } = await import('./icons');
+    const { TokenActions } = await import('./actions');
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_portal_token'
     );
@@ -170,15 +172,19 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
               'Your API token for %1 has expired and was removed from the kernels.',
               model.config.label
             );
-      Notification.warning(message, {
-        autoClose: false,
-        actions: [
-          {
-            label: trans.__('Open API tokens'),
-            callback: () => app.shell.activateById(PANEL_ID)
-          }
-        ]
-      });
+      const actions = [
+        {
+          label: trans.__('Open API tokens'),
+          callback: () => app.shell.activateById(PANEL_ID)
+        }
+      ];
+      if (kind === 'warning' && model.canRenew) {
+        actions.unshift({
+          label: trans.__('Renew now'),
+          callback: () => void TokenActions.renew(model, trans)
+        });
+      }
+      Notification.warning(message, { autoClose: false, actions });
     });
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'jupyterlab-portal-token:panel');

@@ -10,6 +10,8 @@ import type { IKernelInjector, IPortalRegistry } from './tokens';
 export interface ITokenSettings {
   portals: unknown;
   autoInject: boolean;
+  /** Absent: off. */
+  autoRenew?: boolean;
   warnBeforeExpiryDays: number;
   autoGenerate: boolean;
 }
@@ -96,6 +98,7 @@ export class PortalTokenManager implements IDisposable {
         this._fresh.push(model);
       }
       model.autoInject = settings.autoInject;
+      model.autoRenew = settings.autoRenew ?? false;
       model.warnBeforeExpiryDays = settings.warnBeforeExpiryDays;
       return { entry, model };
     });

@@ -2,6 +2,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PortalError } from './portals/errors';
 import type {
+  ICreatedToken,
   ICreateOptions,
   ICredentials,
   IKernelInjectionStatus,
@@ -50,6 +51,7 @@ export class PortalTokenModel implements IDisposable {
     this._injector = options.injector ?? null;
     this._warnBeforeMs = (options.warnBeforeExpiryDays ?? 7) * DAY_MS;
     this._autoInject = options.autoInject ?? true;
+    this._autoRenew = options.autoRenew ?? false;
     this._injector?.changed.connect(this._onInjectionChanged, this);
   }
 
@@ -131,6 +133,36 @@ export class PortalTokenModel implements IDisposable {
       return [];
     }
     return this._injector.status(this.config.id);
+  }
+
+  /**
+   * Whether the live token can be renewed with one click (or automatically): the portal makes
+   * tokens without asking anything.
+   */
+  get canRenew(): boolean {
+    const caps = this.client.capabilities;
+    return (
+      caps.create &&
+      caps.credentials === 'session' &&
+      !caps.needsPassword &&
+      caps.types.length === 0 &&
+      (!caps.singleToken || caps.revoke)
+    );
+  }
+
+  /** Whether the live token is replaced by itself before it expires. */
+  get autoRenew(): boolean {
+    return this._autoRenew;
+  }
+
+  /** Turn automatic renewal on or off. */
+  set autoRenew(value: boolean) {
+    if (value === this._autoRenew) {
+      return;
+    }
+    this._autoRenew = value;
+    this._schedule();
+    this._changed.emit();
   }
 
   /** Whether injecting into kernels is on. */
@@ -255,6 +287,40 @@ export class PortalTokenModel implements IDisposable {
       await this.client.revokeMany(ids);
       if (this._token?.id !== undefined && ids.includes(this._token.id)) {
         this._setToken('none', null, null);
+      }
+      await this._refreshListQuietly();
+    });
+  }
+
+  /**
+   * Replace the live token with a new one without a gap in the kernels: they hold the old value
+   * until the new one takes its place. Single-token portals must revoke first; others revoke
+   * the old token once the new one is in.
+   */
+  async renew(): Promise<boolean> {
+    return this._run('generating', async () => {
+      const old = this._state === 'live' ? this._token : null;
+      const single = this.client.capabilities.singleToken;
+      if (single) {
+        await this._revokeQuietly();
+      }
+      let created: ICreatedToken;
+      try {
+        created = await this.client.create();
+      } catch (error) {
+        if (single) {
+          // The old token is revoked: it must not stay in the kernels.
+          this._setToken('none', null, null);
+        } else {
+          // The old token still works: warn and offer renewing by hand.
+          this._schedule();
+        }
+        throw error;
+      }
+      const { secret, ...info } = created;
+      this._setToken('live', info, secret);
+      if (!single && old?.id !== undefined && this.client.capabilities.revoke) {
+        await this._revokeQuietly(old.id);
       }
       await this._refreshListQuietly();
     });
@@ -418,6 +484,10 @@ export class PortalTokenModel implements IDisposable {
     this._token = token;
     this._secret = secret;
     this._warned = false;
+    if (secretChanged) {
+      this._renewTried = false;
+      this._liveSince = Date.now();
+    }
     this._schedule();
     if (secretChanged) {
       void this._syncInjection();
@@ -468,11 +538,23 @@ export class PortalTokenModel implements IDisposable {
       return;
     }
     const warnAt = expiresAt - this._warnBeforeMs;
-    if (warnAt <= now && !this._warned) {
+    // Renew in the warning period, but never in the first half of the token's life (short
+    // lifetimes would otherwise renew in a loop).
+    const renewAt = this._renewAt(expiresAt);
+    if (renewAt !== null && renewAt <= now) {
+      // Once per token: if it fails, the warning and the renew button stay.
+      this._renewTried = true;
+      void this.renew();
+      return;
+    }
+    // No warning while a renewal is planned: the user has nothing to do.
+    if (warnAt <= now && !this._warned && renewAt === null) {
       this._warned = true;
       this._expiryNotice.emit('warning');
     }
-    const next = warnAt > now ? warnAt : expiresAt;
+    const next = Math.min(
+      ...[warnAt, expiresAt, renewAt ?? Infinity].filter(at => at > now)
+    );
     this._timer = setTimeout(
       () => {
         this._timer = null;
@@ -481,6 +563,16 @@ export class PortalTokenModel implements IDisposable {
       },
       Math.min(next - now, MAX_TIMEOUT_MS)
     );
+  }
+
+  /** When to renew the live token by itself, or `null` for not at all. */
+  private _renewAt(expiresAt: number): number | null {
+    if (!this._autoRenew || !this.canRenew || this._renewTried) {
+      return null;
+    }
+    const created = this._token?.created?.getTime() ?? this._liveSince;
+    const lifetime = Math.max(0, expiresAt - created);
+    return expiresAt - Math.min(this._warnBeforeMs, lifetime / 2);
   }
 
   private _expire(): void {
@@ -503,6 +595,9 @@ export class PortalTokenModel implements IDisposable {
 
   private _activity: TokenActivity = null;
   private _autoInject: boolean;
+  private _autoRenew: boolean;
+  private _liveSince = Date.now();
+  private _renewTried = false;
   private _changed = new Signal<this, void>(this);
   private _error: PortalError | null = null;
   private _expiryNotice = new Signal<this, 'warning' | 'expired'>(this);
@@ -534,6 +629,8 @@ export namespace PortalTokenModel {
     warnBeforeExpiryDays?: number;
     /** Inject into kernels (default true). */
     autoInject?: boolean;
+    /** Replace the live token by itself before it expires (default false). */
+    autoRenew?: boolean;
   }
 }
 

@@ -7,10 +7,14 @@ import type { IKernelInjectionStatus, IKernelInjector } from '../tokens';
 export class RecordingInjector implements IKernelInjector {
   readonly changed: Signal<IKernelInjector, void> = new Signal(this);
   live = new Map<string, Record<string, string>>();
+  /** Every call, in order: `set <id>` or `clear <id>`. */
+  history: string[] = [];
   async set(id: string, variables: Record<string, string>): Promise<void> {
+    this.history.push(`set ${id}`);
     this.live.set(id, variables);
   }
   async clear(id: string): Promise<void> {
+    this.history.push(`clear ${id}`);
     this.live.delete(id);
   }
   status(id: string): IKernelInjectionStatus[] {

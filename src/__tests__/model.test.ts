@@ -223,6 +223,59 @@ describe('PortalTokenModel', () => {
     expect(seen[seen.length - 1]).toBeNull();
   });
 
+  it('autoRenew replaces the token in the warning period without a gap in the kernels', async () => {
+    portal.lifetimeMs = 10 * DAY;
+    const notices: string[] = [];
+    model.expiryNotice.connect((_, kind) => notices.push(kind));
+    model.autoRenew = true;
+    await model.refresh();
+    await model.generate();
+    expect(injector.live.get('mem')?.MEM_TOKEN).toBe('secret-1-abcdefgh');
+    injector.history = [];
+    // Not in the first half of a 10-day life, although the 7-day warning period has begun.
+    await jest.advanceTimersByTimeAsync(5 * DAY - 1000);
+    expect(model.secretPreview).toBe('secret-1');
+    expect(notices).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(model.state).toBe('live');
+    expect(model.secretPreview).toBe('secret-2');
+    expect(injector.live.get('mem')?.MEM_TOKEN).toBe('secret-2-abcdefgh');
+    // The kernels went from the old value straight to the new one.
+    expect(injector.history).toEqual(['set mem']);
+    expect(portal.calls.slice(-2)).toEqual(['revoke', 'create']);
+    expect(notices).toEqual([]);
+  });
+
+  it('autoRenew off: a warning and a renew by hand, no gap either', async () => {
+    portal.lifetimeMs = 10 * DAY;
+    const notices: string[] = [];
+    model.expiryNotice.connect((_, kind) => notices.push(kind));
+    await model.refresh();
+    await model.generate();
+    await jest.advanceTimersByTimeAsync(5 * DAY);
+    expect(model.secretPreview).toBe('secret-1');
+    expect(notices).toEqual(['warning']);
+    expect(model.canRenew).toBe(true);
+    injector.history = [];
+    expect(await model.renew()).toBe(true);
+    expect(model.secretPreview).toBe('secret-2');
+    expect(injector.history).toEqual(['set mem']);
+  });
+
+  it('a renewal that fails after the revoke scrubs the dead token and says why', async () => {
+    await model.refresh();
+    await model.generate();
+    const create = portal.create.bind(portal);
+    portal.create = async () => {
+      throw new PortalError({ reason: 'server', status: 500 });
+    };
+    expect(await model.renew()).toBe(false);
+    expect(model.state).toBe('none');
+    expect(model.error?.reason).toBe('server');
+    expect(injector.live.has('mem')).toBe(false);
+    portal.create = create;
+  });
+
   it('turning autoInject off scrubs the kernels but keeps the token', async () => {
     await model.refresh();
     await model.generate();

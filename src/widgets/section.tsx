@@ -198,6 +198,12 @@ function PortalBody(props: {
               trans.__('Copy token'),
               () => void TokenActions.copy(model, trans)
             )}
+            {model.expiringSoon &&
+              model.canRenew &&
+              button(
+                trans.__('Renew token'),
+                () => void TokenActions.renew(model, trans)
+              )}
             {caps.revoke
               ? button(
                   trans.__('Revoke token'),
