@@ -107,6 +107,8 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
     };
     // Revoked elsewhere, signed out in another tab: noticed on focus and within a minute.
     manager.watch();
+    // Two tabs of this JupyterLab never disagree about a token (one would inject a dead one).
+    manager.share();
     try {
       const settings = await settingRegistry.load(SETTINGS_ID);
       apply(settings);

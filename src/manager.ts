@@ -95,6 +95,7 @@ export class PortalTokenManager implements IDisposable {
         });
         model.changed.connect(this._onModelChanged, this);
         model.expiryNotice.connect(this._onExpiryNotice, this);
+        model.portalChanged.connect(this._onPortalChanged, this);
         this._fresh.push(model);
       }
       model.autoInject = settings.autoInject;
@@ -197,6 +198,60 @@ export class PortalTokenManager implements IDisposable {
     return watcher;
   }
 
+  /**
+   * Keep the tabs of this JupyterLab in agreement: tell the others (same origin, through a
+   * `BroadcastChannel` by default) when an action here changes a portal's tokens, and follow
+   * theirs. A message names the portal and what happened, never a secret.
+   */
+  share(channel?: PortalTokenManager.IChannel): IDisposable {
+    const own =
+      channel ??
+      (typeof BroadcastChannel !== 'undefined'
+        ? new BroadcastChannel(PortalTokenManager.CHANNEL_NAME)
+        : null);
+    let disposed = false;
+    const sharing: IDisposable = {
+      get isDisposed() {
+        return disposed;
+      },
+      dispose: () => {
+        if (disposed) {
+          return;
+        }
+        disposed = true;
+        this._channel = null;
+        if (own) {
+          own.onmessage = null;
+          if (!channel) {
+            own.close();
+          }
+        }
+      }
+    };
+    if (!own) {
+      return sharing;
+    }
+    own.onmessage = (event: MessageEvent) => {
+      const data = event.data as Partial<PortalTokenManager.IMessage> | null;
+      if (
+        !data ||
+        typeof data.portal !== 'string' ||
+        (data.kind !== 'created' && data.kind !== 'removed')
+      ) {
+        return;
+      }
+      const kind = data.kind;
+      for (const model of this.models) {
+        if (model.config.id === data.portal && model.config.url === data.url) {
+          void model.otherTabChanged(kind);
+        }
+      }
+    };
+    this._channel = own;
+    this._watchers.push(sharing);
+    return sharing;
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
@@ -216,6 +271,18 @@ export class PortalTokenManager implements IDisposable {
     this._tokenChanged.emit(model);
   }
 
+  private _onPortalChanged(
+    model: PortalTokenModel,
+    kind: 'created' | 'removed'
+  ): void {
+    const message: PortalTokenManager.IMessage = {
+      portal: model.config.id,
+      url: model.config.url,
+      kind
+    };
+    this._channel?.postMessage(message);
+  }
+
   private _onExpiryNotice(
     model: PortalTokenModel,
     kind: 'warning' | 'expired'
@@ -224,6 +291,7 @@ export class PortalTokenManager implements IDisposable {
   }
 
   private _autoGenerate = false;
+  private _channel: PortalTokenManager.IChannel | null = null;
   private _expiryNotice = new Signal<
     this,
     { model: PortalTokenModel; kind: 'warning' | 'expired' }
@@ -251,6 +319,27 @@ export namespace PortalTokenManager {
     injector?: IKernelInjector | null;
     /** The page's origin, against which relative portal URLs are resolved. */
     origin: string;
+  }
+
+  /** The BroadcastChannel the tabs share. */
+  export const CHANNEL_NAME = 'jupyterlab-portal-token';
+
+  /**
+   * What one tab tells the others: which portal, and what an action there did. No secret.
+   */
+  export interface IMessage {
+    portal: string;
+    url: string;
+    kind: 'created' | 'removed';
+  }
+
+  /**
+   * The part of BroadcastChannel that `share` uses.
+   */
+  export interface IChannel {
+    postMessage(message: unknown): void;
+    onmessage: ((event: MessageEvent) => void) | null;
+    close(): void;
   }
 
   /**

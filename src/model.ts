@@ -68,6 +68,32 @@ export class PortalTokenModel implements IDisposable {
     return this._changed;
   }
 
+  /**
+   * Emitted when an action on this page changed the portal's tokens: `created` (generate, renew,
+   * replace) or `removed` (revoke, and forgetting a token this page made). Other tabs listen
+   * (see PortalTokenManager.share). Never carries the secret.
+   */
+  get portalChanged(): ISignal<this, 'created' | 'removed'> {
+    return this._portalChanged;
+  }
+
+  /**
+   * Another tab of this JupyterLab changed the portal's tokens. Where that kills the token in
+   * use here (one token per user, or a portal that deletes the others on create), it leaves
+   * the kernels of this page at once; then the portal is asked again.
+   */
+  async otherTabChanged(kind: 'created' | 'removed'): Promise<boolean> {
+    const caps = this.client.capabilities;
+    if (
+      kind === 'created' &&
+      this._state === 'live' &&
+      (caps.singleToken || caps.replacesAll)
+    ) {
+      this._setToken('none', null, null);
+    }
+    return this.refresh();
+  }
+
   /** Emitted once when the token enters the warning period or expires (for notifications). */
   get expiryNotice(): ISignal<this, 'warning' | 'expired'> {
     return this._expiryNotice;
@@ -242,7 +268,7 @@ export class PortalTokenModel implements IDisposable {
    * Create a token and inject it. A 409 (a token already exists) leads to `stored`.
    */
   async generate(options?: ICreateOptions): Promise<boolean> {
-    return this._run('generating', async () => {
+    const done = await this._run('generating', async () => {
       try {
         const created = await this.client.create(options);
         const { secret, ...info } = created;
@@ -256,6 +282,10 @@ export class PortalTokenModel implements IDisposable {
       }
       await this._refreshListQuietly();
     });
+    if (done && this._state === 'live') {
+      this._portalChanged.emit('created');
+    }
+    return done;
   }
 
   /**
@@ -263,7 +293,7 @@ export class PortalTokenModel implements IDisposable {
    * A token already gone counts as revoked.
    */
   async revoke(id?: string): Promise<boolean> {
-    return this._run('revoking', async () => {
+    const done = await this._run('revoking', async () => {
       const ownId = this._token?.id;
       const target = id ?? ownId;
       await this._revokeQuietly(
@@ -274,13 +304,17 @@ export class PortalTokenModel implements IDisposable {
       }
       await this._refreshListQuietly();
     });
+    if (done) {
+      this._portalChanged.emit('removed');
+    }
+    return done;
   }
 
   /**
    * Revoke several tokens in one call (portals with `bulkRevoke`).
    */
   async revokeMany(ids: string[]): Promise<boolean> {
-    return this._run('revoking', async () => {
+    const done = await this._run('revoking', async () => {
       if (!this.client.revokeMany) {
         throw new PortalError({ reason: 'bad-response' });
       }
@@ -290,6 +324,10 @@ export class PortalTokenModel implements IDisposable {
       }
       await this._refreshListQuietly();
     });
+    if (done) {
+      this._portalChanged.emit('removed');
+    }
+    return done;
   }
 
   /**
@@ -298,7 +336,7 @@ export class PortalTokenModel implements IDisposable {
    * the old token once the new one is in.
    */
   async renew(): Promise<boolean> {
-    return this._run('generating', async () => {
+    const done = await this._run('generating', async () => {
       const old = this._state === 'live' ? this._token : null;
       const single = this.client.capabilities.singleToken;
       if (single) {
@@ -324,18 +362,26 @@ export class PortalTokenModel implements IDisposable {
       }
       await this._refreshListQuietly();
     });
+    if (done) {
+      this._portalChanged.emit('created');
+    }
+    return done;
   }
 
   /**
    * Revoke the portal's token and create a new one here.
    */
   async replace(): Promise<boolean> {
-    return this._run('generating', async () => {
+    const done = await this._run('generating', async () => {
       await this._revokeQuietly();
       this._setToken('none', null, null);
       const { secret, ...info } = await this.client.create();
       this._setToken('live', info, secret);
     });
+    if (done) {
+      this._portalChanged.emit('created');
+    }
+    return done;
   }
 
   /** Stop timers, scrub the kernels, and drop the secret. */
@@ -601,6 +647,7 @@ export class PortalTokenModel implements IDisposable {
   private _changed = new Signal<this, void>(this);
   private _error: PortalError | null = null;
   private _expiryNotice = new Signal<this, 'warning' | 'expired'>(this);
+  private _portalChanged = new Signal<this, 'created' | 'removed'>(this);
   private _injector: IKernelInjector | null;
   private _isDisposed = false;
   private _queue: Promise<void> = Promise.resolve();

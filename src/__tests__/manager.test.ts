@@ -1,4 +1,7 @@
+import { BroadcastChannel } from 'node:worker_threads';
 import { XdmodClient } from '../portals/xdmod';
+import { PortalError } from '../portals/errors';
+import { RecordingInjector } from './model-fakes';
 import { readPortals } from '../config';
 import { PortalTokenManager } from '../manager';
 import { PortalRegistry } from '../portals/registry';
@@ -225,6 +228,119 @@ describe('PortalTokenManager', () => {
       await jest.advanceTimersByTimeAsync(5 * 60000);
       expect(portal.statusCalls).toBe(onFocus + 1);
       manager.dispose();
+    });
+  });
+
+  describe('share', () => {
+    /** One portal that both tabs talk to: one token per user, as XDMoD. */
+    class SharedPortal implements IPortalClient {
+      constructor(
+        readonly config: IPortalConfig,
+        private _state: { token: ITokenInfo | null; serial: number }
+      ) {}
+      readonly capabilities = XdmodClient.CAPABILITIES;
+      get signInUrl(): string {
+        return this.config.url;
+      }
+      async status(): Promise<IPortalStatus> {
+        const token = this._state.token;
+        return {
+          signedIn: true,
+          available: true,
+          tokens: token ? [token] : []
+        };
+      }
+      async create(): Promise<ICreatedToken> {
+        if (this._state.token) {
+          throw new PortalError({ reason: 'conflict', status: 409 });
+        }
+        this._state.serial += 1;
+        this._state.token = {
+          expires: new Date(Date.now() + 1e9),
+          precision: 'second'
+        };
+        return {
+          ...this._state.token,
+          secret: `tab-secret-${this._state.serial}`
+        };
+      }
+      async revoke(): Promise<void> {
+        this._state.token = null;
+      }
+      environment(secret: string): Record<string, string> {
+        return { token: secret };
+      }
+    }
+
+    async function until(condition: () => boolean): Promise<void> {
+      for (let i = 0; i < 200 && !condition(); i++) {
+        await new Promise(resolve => setTimeout(resolve, 10));
+      }
+      expect(condition()).toBe(true);
+    }
+
+    it('two tabs agree, and a token made in one never leaves the other injecting a dead one', async () => {
+      const portalState = { token: null, serial: 0 };
+      const tab = () => {
+        const registry = new PortalRegistry();
+        registry.register(
+          'shared',
+          config => new SharedPortal(config, portalState),
+          { token: 'SHARED_TOKEN' }
+        );
+        const injector = new RecordingInjector();
+        const manager = new PortalTokenManager({
+          registry,
+          injector,
+          origin: ORIGIN
+        });
+        manager.configure({
+          ...settings,
+          portals: [{ id: 's', kind: 'shared', label: 'Shared' }]
+        });
+        // Node's BroadcastChannel: the same protocol as the browser's.
+        const channel = new BroadcastChannel(PortalTokenManager.CHANNEL_NAME);
+        const sharing = manager.share(
+          channel as unknown as PortalTokenManager.IChannel
+        );
+        return {
+          manager,
+          injector,
+          channel,
+          sharing,
+          model: () => manager.models[0]
+        };
+      };
+      const a = tab();
+      const b = tab();
+      await a.manager.checkNew();
+      await b.manager.checkNew();
+
+      await a.model().generate();
+      expect(a.injector.live.get('s')).toEqual({
+        SHARED_TOKEN: 'tab-secret-1'
+      });
+      // B hears of it and shows the token as made elsewhere (its secret is not sent).
+      await until(() => b.model().state === 'stored');
+      expect(b.injector.live.has('s')).toBe(false);
+
+      // B replaces it: A's token is dead, so A stops injecting it.
+      await b.model().replace();
+      expect(b.injector.live.get('s')).toEqual({
+        SHARED_TOKEN: 'tab-secret-2'
+      });
+      await until(() => a.model().state === 'stored');
+      expect(a.injector.live.has('s')).toBe(false);
+
+      // B revokes: A shows that there is no token any more.
+      await b.model().revoke();
+      await until(() => a.model().state === 'none');
+
+      for (const t of [a, b]) {
+        t.sharing.dispose();
+        t.channel.close();
+        t.manager.dispose();
+      }
     });
   });
 });
