@@ -21,6 +21,7 @@ export type ConfigProblem =
   | { kind: 'unknown-kind'; value: string }
   | { kind: 'bad-url'; value: string }
   | { kind: 'bad-variable'; value: string }
+  | { kind: 'empty-token-variable' }
   | { kind: 'duplicate-id'; value: string }
   | { kind: 'missing-id' };
 
@@ -73,9 +74,12 @@ export function readPortals(
         envVars[role] = typeof name === 'string' ? name.trim() : '';
       }
     }
-    for (const name of Object.values(envVars)) {
-      // An empty name switches a variable off; anything else must be a valid name.
-      if (name && !VARIABLE_NAME.test(name)) {
+    for (const [role, name] of Object.entries(envVars)) {
+      // An empty name switches a variable off (not the token's: that is the point); anything
+      // else must be a valid name.
+      if (!name && role === 'token' && registry.kinds.includes(kind)) {
+        problems.push({ kind: 'empty-token-variable' });
+      } else if (name && !VARIABLE_NAME.test(name)) {
         problems.push({ kind: 'bad-variable', value: name });
       }
     }

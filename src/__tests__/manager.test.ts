@@ -84,6 +84,7 @@ describe('readPortals', () => {
         { id: 'b', kind: 'xdmod', url: 'javascript:alert(1)' },
         { id: 'c', kind: 'xdmod', envVars: { token: '1BAD-NAME' } },
         { id: 'd', kind: 'xdmod', envVars: { host: '' } },
+        { id: 'f', kind: 'xdmod', envVars: { token: ' ' } },
         { id: 'd', kind: 'xdmod' },
         { kind: 'xdmod' }
       ],
@@ -95,6 +96,7 @@ describe('readPortals', () => {
       ['bad-url'],
       ['bad-variable'],
       [],
+      ['empty-token-variable'],
       ['duplicate-id'],
       ['missing-id']
     ]);
