@@ -27,7 +27,9 @@ import {
 import { IJupyterLab, IJupyterOptions, startJupyterLab } from './jupyter';
 import { ILogger, requestLine, silentLogger, stderrLogger } from './log';
 import { notFoundPage } from './pages';
+import { createAxivionPortal, IAxivionOptions } from './axivion';
 import type { IPortalModule } from './portal';
+import { createSodarPortal, ISodarOptions } from './sodar';
 import { IDemoUser, UserDirectory } from './users';
 import { createXdmodPortal } from './xdmod';
 
@@ -49,6 +51,10 @@ export interface IPortalOptions {
   tokenLifetime?: string | number;
   /** Exact origins XDMoD answers with CORS headers (`[cors] domains`). */
   corsOrigins?: string[];
+  /** Axivion Dashboard settings (CSRF token lifetime, default token lifetime). */
+  axivion?: IAxivionOptions;
+  /** SODAR settings (lockout threshold and duration, time zone). */
+  sodar?: Omit<ISodarOptions, 'jupyter'>;
   /** Accounts in addition to `demo`/`demo` (id 17) and `alice`/`alice-password` (id 42). */
   users?: IDemoUser[];
   /** Serve `/__demo__/…` (faults, reset). Never on for people. */
@@ -120,7 +126,9 @@ namespace Private {
           tokenLifetime: options.tokenLifetime,
           corsOrigins: options.corsOrigins,
           jupyter
-        })
+        }),
+        createAxivionPortal(deps, options.axivion),
+        createSodarPortal(deps, { ...options.sodar, jupyter })
         // Further portals (SODAR under /sodar/, Axivion under /axivion/) go here.
       ];
       for (const fault of options.faults ?? []) {

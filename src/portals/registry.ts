@@ -1,8 +1,10 @@
 import type { IPortalClient, IPortalConfig, IPortalRegistry } from '../tokens';
+import { AxivionClient } from './axivion';
+import { SodarClient } from './sodar';
 import { XdmodClient } from './xdmod';
 
 /**
- * Makes portal clients by kind. Knows XDMoD out of the box; other extensions may register more.
+ * Makes portal clients by kind. Knows XDMoD, SODAR and Axivion out of the box; other extensions may register more.
  */
 export class PortalRegistry implements IPortalRegistry {
   constructor() {
@@ -10,6 +12,16 @@ export class PortalRegistry implements IPortalRegistry {
       'xdmod',
       config => new XdmodClient(config),
       XdmodClient.ENV_VARS
+    );
+    this.register(
+      'axivion',
+      config => new AxivionClient(config),
+      AxivionClient.ENV_VARS
+    );
+    this.register(
+      'sodar',
+      config => new SodarClient(config),
+      SodarClient.ENV_VARS
     );
   }
 

@@ -1,0 +1,169 @@
+/**
+ * The people's side of the demo SODAR: sign-in, home, and the API token pages.
+ * Plain HTML, no scripts, no external assets; every value is escaped.
+ */
+import { escapeHtml as e } from './http';
+import type { ISodarTokenInfo } from './sodar-tokens';
+import type { IDemoUser } from './users';
+
+/** Where the SODAR pages live. */
+export const SODAR_BASE = '/sodar/';
+
+/** The sign-in page. */
+export function sodarSignInPage(options: {
+  /** Shown as an alert above the form. */
+  error?: string;
+  /** Pre-filled user name after a failed attempt. */
+  username?: string;
+  /** Where to go after signing in. */
+  next?: string;
+}): string {
+  const error = options.error
+    ? `<p id="login-error" class="error" role="alert">${e(options.error)}</p>`
+    : '';
+  const invalid = options.error
+    ? ' aria-invalid="true" aria-describedby="login-error"'
+    : '';
+  const next = options.next
+    ? `<input type="hidden" name="next" value="${e(options.next)}">`
+    : '';
+  return layout(
+    'Login',
+    `<h1>Log in to SODAR (demo)</h1>
+${error}
+<form method="post" action="${SODAR_BASE}login">
+  ${next}
+  <p><label for="username">Username</label>
+  <input id="username" name="username" autocomplete="username" required autofocus value="${e(options.username ?? '')}"${invalid}></p>
+  <p><label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required${invalid}></p>
+  <p><button type="submit">Log in</button></p>
+</form>
+<p class="hint">Demo accounts: <code>demo</code> / <code>demo</code>.</p>`
+  );
+}
+
+/** The home page of a signed-in user. */
+export function sodarHomePage(options: {
+  user: IDemoUser;
+  /** Whether JupyterLab is served under /jupyter/. */
+  jupyter: boolean;
+}): string {
+  const lab = options.jupyter
+    ? '<li><a href="/jupyter/lab">Open JupyterLab</a></li>'
+    : '';
+  return layout(
+    'SODAR (demo)',
+    `<h1>SODAR (demo)</h1>
+<p>Logged in as ${e(options.user.username)} (${e(options.user.name)})</p>
+<nav aria-label="SODAR">
+<ul>
+  ${lab}
+  <li><a href="${SODAR_BASE}tokens/list">API Tokens</a></li>
+</ul>
+</nav>
+${logoutForm()}`
+  );
+}
+
+/** "API Tokens": the user's tokens, a delete button each, and the create form. */
+export function sodarTokenListPage(options: {
+  user: IDemoUser;
+  tokens: readonly ISodarTokenInfo[];
+  /** A token just created: shown once. */
+  newToken?: string;
+  /** A status message after an action. */
+  message?: string;
+  /** An error after a refused action. */
+  error?: string;
+}): string {
+  const message = options.message
+    ? `<p role="status">${e(options.message)}</p>`
+    : '';
+  const error = options.error
+    ? `<p class="error" role="alert">${e(options.error)}</p>`
+    : '';
+  const fresh = options.newToken
+    ? `<p>Your new API token (copy it now: it will not be shown again):</p>
+<p><code aria-label="New API token">${e(options.newToken)}</code></p>`
+    : '';
+  const rows = options.tokens
+    .map(
+      token => `<tr>
+  <td>${e(formatDate(token.created))}</td>
+  <td>${token.expiry ? e(formatDate(token.expiry)) : 'Never'}</td>
+  <td><code>${e(token.tokenKey)}</code></td>
+  <td>${e(token.label)}</td>
+  <td><form method="post" action="${SODAR_BASE}tokens/delete/${token.id}">
+    <button type="submit" aria-label="Delete token ${e(token.tokenKey)}">Delete</button>
+  </form></td>
+</tr>`
+    )
+    .join('\n');
+  const table = options.tokens.length
+    ? `<table>
+<caption>Your API tokens</caption>
+<thead><tr><th scope="col">Created</th><th scope="col">Expiry</th><th scope="col">Key</th><th scope="col">Label</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`
+    : '<p>You have no API tokens.</p>';
+  return layout(
+    'API Tokens',
+    `<h1>API Tokens</h1>
+<p>Logged in as ${e(options.user.username)}</p>
+${message}
+${error}
+${fresh}
+${table}
+<h2>Create Token</h2>
+<form method="post" action="${SODAR_BASE}tokens/create">
+  <p><label for="sodar_label">Token label</label>
+  <input id="sodar_label" name="sodar_label" maxlength="256"></p>
+  <p><label for="ttl">Expiry (hours, 0 = never)</label>
+  <input id="ttl" name="ttl" type="number" min="0" value="0" required></p>
+  <p><button type="submit">Create Token</button></p>
+</form>
+<p><a href="${SODAR_BASE}">Back to SODAR</a></p>
+${logoutForm()}`
+  );
+}
+
+/** Dates as the token list shows them: `YYYY-MM-DD HH:MM` UTC. */
+export function formatDate(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function logoutForm(): string {
+  return `<form method="post" action="${SODAR_BASE}logout">
+  <button type="submit">Log out</button>
+</form>`;
+}
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)} | SODAR (demo)</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }
+  label { display: inline-block; min-width: 12rem; }
+  table { border-collapse: collapse; }
+  th, td { border-bottom: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; }
+  .error { color: #a4000f; font-weight: bold; }
+  .hint { color: #555; }
+  .sr { position: absolute; left: -10000px; }
+  code { word-break: break-all; }
+</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
