@@ -116,6 +116,34 @@ export const PYTHON_USE_TOKEN = [
 ].join('\n');
 
 /**
+ * Python helpers for the SODAR and Axivion flows: `_status(url, headers)` answers the HTTP
+ * status of a GET, and the portals' addresses are remembered (as `_HOST` above) so an old token
+ * can be tried after its variables are gone.
+ */
+const PYTHON_STATUS = [
+  'import os, base64, http.client, urllib.parse',
+  'def _status(url, headers): u = urllib.parse.urlsplit(url); c = http.client.HTTPConnection(u.hostname, u.port, timeout=10); c.request("GET", u.path, headers=headers); return c.getresponse().status'
+];
+
+/** The SODAR data route's status for a token (`token <key>`, SODAR's versioned Accept). */
+export const PYTHON_SODAR = [
+  ...PYTHON_STATUS,
+  '_SODAR = (os.environ.get("SODAR_SERVER_URL") or globals().get("_SODAR", "http://127.0.0.1:1")).rstrip("/")',
+  'def _sodar(t): return _status(_SODAR + "/project/api/list", {"Authorization": "token " + t, "Accept": "application/vnd.bihealth.sodar-core.projectroles+json; version=1.0"})',
+  '_stok = os.environ.get("SODAR_API_TOKEN")',
+  'print("sodar:", "set" if _stok else "MISSING", _sodar(_stok) if _stok else "-")'
+].join('\n');
+
+/** The Axivion data route's status for user + token (HTTP Basic, as Axivion's scripts do). */
+export const PYTHON_AXIVION = [
+  ...PYTHON_STATUS,
+  '_AX = (os.environ.get("AXIVION_DASHBOARD_URL") or globals().get("_AX", "http://127.0.0.1:1")).rstrip("/")',
+  'def _axivion(user, t): return _status(_AX + "/api/projects", {"Authorization": "Basic " + base64.b64encode((user + ":" + t).encode()).decode(), "Accept": "application/json", "X-Axivion-User-Agent": "ApiClient"})',
+  '_axu = os.environ.get("AXIVION_USERNAME"); _axp = os.environ.get("AXIVION_PASSWORD")',
+  'print("axivion:", "set" if _axp else "MISSING", _axu, _axivion(_axu, _axp) if _axp else "-")'
+].join('\n');
+
+/**
  * A new untitled notebook with the given kernel, made active (Galata's `createNew` depends on a
  * kernel dialog that JupyterLab skips once a kernel was chosen before).
  */

@@ -34,7 +34,10 @@ test.describe('signing in through the portal', () => {
     await expect(page).toHaveURL(/\/jupyter\/lab/);
     const tab = page.getByRole('tab', { name: 'API tokens' });
     await expect(tab).toBeVisible({ timeout: 60000 });
-    await tab.click();
+    // The layout may come back with the panel open already (JupyterLab's workspace).
+    if (!(await page.getByRole('region', { name: 'API tokens' }).isVisible())) {
+      await tab.click();
+    }
 
     const panel = page
       .getByRole('region', { name: 'API tokens' })

@@ -1,0 +1,134 @@
+import type { APIRequestContext } from '@playwright/test';
+import { expect } from '@jupyterlab/galata';
+import {
+  answerDialog,
+  AXIVION,
+  cellOutput,
+  newNotebook,
+  openPortalSection,
+  portalUrl,
+  PYTHON_AXIVION,
+  resetPortal,
+  test
+} from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeEach(async ({ request, baseURL }) => {
+  await resetPortal(request, baseURL);
+});
+
+/**
+ * Create a token "elsewhere" (another API client of the user), as Axivion's API allows.
+ */
+async function createElsewhere(
+  request: APIRequestContext,
+  baseURL: string | undefined,
+  description: string
+): Promise<void> {
+  const base = `${portalUrl(baseURL)}axivion/`;
+  const headers = {
+    Authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`,
+    Accept: 'application/json',
+    'X-Axivion-User-Agent': 'ApiClient'
+  };
+  const info = await request.get(`${base}api`, { headers });
+  expect(info.ok()).toBe(true);
+  const { csrfToken, userApiTokenUrl } = await info.json();
+  const created = await request.post(new URL(userApiTokenUrl, base).href, {
+    headers: { ...headers, 'AX-CSRF-Token': csrfToken },
+    data: { password: 'demo', type: 'General', description, maxAgeMillis: 0 }
+  });
+  expect([200, 201]).toContain(created.status());
+}
+
+test('Axivion: sign in → list → create → live in the kernel → revoke others → revoke it', async ({
+  page,
+  request,
+  baseURL
+}) => {
+  test.setTimeout(240000);
+  await newNotebook(page, 'python3');
+  await page.notebook.setCell(0, 'code', PYTHON_AXIVION);
+  await page.notebook.runCell(0, true);
+  expect(await cellOutput(page, 0)).toBe('axivion: MISSING None -');
+
+  await createElsewhere(request, baseURL, 'CI pipeline');
+  const section = await openPortalSection(page, AXIVION);
+  await expect(section).toContainText('Sign in to Axivion Dashboard (demo)');
+
+  // A wrong password is refused with a clear message and not kept in the form.
+  await section.getByLabel('Username').fill('demo');
+  await section.getByLabel('Password').fill('wrong');
+  await section.getByRole('button', { name: 'Sign in' }).click();
+  await expect(section.getByRole('alert')).toContainText(
+    'did not accept that username and password'
+  );
+  await expect(section.getByLabel('Password')).toHaveValue('');
+
+  // Signed in: the token made elsewhere is listed with what the portal says of it.
+  await section.getByLabel('Password').fill('demo');
+  await section.getByRole('button', { name: 'Sign in' }).click();
+  const list = section.getByRole('table', {
+    name: 'Your tokens at Axivion Dashboard (demo)'
+  });
+  await expect(list).toBeVisible();
+  const elsewhere = list.getByRole('row', { name: /CI pipeline/ });
+  await expect(elsewhere).toContainText('General');
+  await expect(elsewhere).toContainText('never'); // never used
+  await expect(elsewhere).toContainText('valid');
+
+  // Create one here: type, description, lifetime, and the password the API checks.
+  await section.getByLabel('Type').selectOption('IdePlugin');
+  await section.getByLabel('Label').fill('JupyterLab');
+  await section.getByLabel('Lifetime (hours)').fill('5');
+  await section.getByLabel('Password').fill('demo');
+  await section.getByRole('button', { name: 'Generate token' }).click();
+  await expect(
+    section.getByRole('button', { name: 'Revoke token' })
+  ).toBeVisible();
+  await expect(section).toContainText('Live in 1 kernel');
+  const mine = list.getByRole('row', { name: /JupyterLab/ });
+  await expect(mine).toContainText('IdePlugin');
+  await expect(mine).toContainText('in your kernels');
+  await expect(mine).toContainText('this session');
+
+  await page.notebook.runCell(0, true);
+  expect(await cellOutput(page, 0)).toBe('axivion: set demo 200');
+  await page.notebook.addCell('code', '_old = _axp');
+  await page.notebook.runCell(1, true);
+
+  // Revoking another token keeps ours in the kernel.
+  await elsewhere.getByRole('button', { name: 'Revoke CI pipeline' }).click();
+  await answerDialog(page, 'Revoke');
+  await expect(list.getByRole('row', { name: /CI pipeline/ })).toHaveCount(0);
+  await page.notebook.runCell(0, true);
+  expect(await cellOutput(page, 0)).toBe('axivion: set demo 200');
+
+  // Two more from elsewhere, then revoke them together with ours (bulk delete).
+  await createElsewhere(request, baseURL, 'laptop');
+  await createElsewhere(request, baseURL, 'desktop');
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await expect(list.getByRole('row', { name: /laptop/ })).toBeVisible();
+  await list.getByRole('checkbox', { name: 'Select laptop' }).check();
+  await list.getByRole('checkbox', { name: 'Select JupyterLab' }).check();
+  await section.getByRole('button', { name: 'Revoke selected (2)' }).click();
+  await answerDialog(page, 'Revoke');
+
+  // Ours was the session's credential: signed out, scrubbed, refused by the portal.
+  await expect(section.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await page.notebook.runCell(0, true);
+  expect(await cellOutput(page, 0)).toBe('axivion: MISSING None -');
+  await page.notebook.addCell('code', 'print("old:", _axivion("demo", _old))');
+  await page.notebook.runCell(2, true);
+  expect(await cellOutput(page, 2)).toBe('old: 401');
+
+  // "desktop" survived the bulk delete.
+  await section.getByLabel('Username').fill('demo');
+  await section.getByLabel('Password').fill('demo');
+  await section.getByRole('button', { name: 'Sign in' }).click();
+  await expect(list.getByRole('row', { name: /desktop/ })).toContainText(
+    'valid'
+  );
+  await expect(list.getByRole('row', { name: /laptop/ })).toHaveCount(0);
+});
