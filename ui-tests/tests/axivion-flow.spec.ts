@@ -1,12 +1,11 @@
-import type { APIRequestContext } from '@playwright/test';
 import { expect } from '@jupyterlab/galata';
 import {
   answerDialog,
   AXIVION,
   cellOutput,
+  createAxivionToken,
   newNotebook,
   openPortalSection,
-  portalUrl,
   PYTHON_AXIVION,
   resetPortal,
   test
@@ -17,30 +16,6 @@ test.describe.configure({ mode: 'serial' });
 test.beforeEach(async ({ request, baseURL }) => {
   await resetPortal(request, baseURL);
 });
-
-/**
- * Create a token "elsewhere" (another API client of the user), as Axivion's API allows.
- */
-async function createElsewhere(
-  request: APIRequestContext,
-  baseURL: string | undefined,
-  description: string
-): Promise<void> {
-  const base = `${portalUrl(baseURL)}axivion/`;
-  const headers = {
-    Authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`,
-    Accept: 'application/json',
-    'X-Axivion-User-Agent': 'ApiClient'
-  };
-  const info = await request.get(`${base}api`, { headers });
-  expect(info.ok()).toBe(true);
-  const { csrfToken, userApiTokenUrl } = await info.json();
-  const created = await request.post(new URL(userApiTokenUrl, base).href, {
-    headers: { ...headers, 'AX-CSRF-Token': csrfToken },
-    data: { password: 'demo', type: 'General', description, maxAgeMillis: 0 }
-  });
-  expect([200, 201]).toContain(created.status());
-}
 
 test('Axivion: sign in → list → create → live in the kernel → revoke others → revoke it', async ({
   page,
@@ -53,7 +28,7 @@ test('Axivion: sign in → list → create → live in the kernel → revoke oth
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('axivion: MISSING None -');
 
-  await createElsewhere(request, baseURL, 'CI pipeline');
+  await createAxivionToken(request, baseURL, 'CI pipeline');
   const section = await openPortalSection(page, AXIVION);
   await expect(section).toContainText('Sign in to Axivion Dashboard (demo)');
 
@@ -106,8 +81,8 @@ test('Axivion: sign in → list → create → live in the kernel → revoke oth
   expect(await cellOutput(page, 0)).toBe('axivion: set demo 200');
 
   // Two more from elsewhere, then revoke them together with ours (bulk delete).
-  await createElsewhere(request, baseURL, 'laptop');
-  await createElsewhere(request, baseURL, 'desktop');
+  await createAxivionToken(request, baseURL, 'laptop');
+  await createAxivionToken(request, baseURL, 'desktop');
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
   await expect(list.getByRole('row', { name: /laptop/ })).toBeVisible();
   await list.getByRole('checkbox', { name: 'Select laptop' }).check();

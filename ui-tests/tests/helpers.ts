@@ -91,6 +91,44 @@ export const SODAR = 'SODAR (demo)';
 export const AXIVION = 'Axivion Dashboard (demo)';
 
 /**
+ * Create a token "elsewhere" (another API client of the user), as Axivion's API allows.
+ */
+export async function createAxivionToken(
+  request: APIRequestContext,
+  baseURL: string | undefined,
+  description: string
+): Promise<void> {
+  const base = `${portalUrl(baseURL)}axivion/`;
+  const headers = {
+    Authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`,
+    Accept: 'application/json',
+    'X-Axivion-User-Agent': 'ApiClient'
+  };
+  const info = await request.get(`${base}api`, { headers });
+  expect(info.ok()).toBe(true);
+  const { csrfToken, userApiTokenUrl } = await info.json();
+  const created = await request.post(new URL(userApiTokenUrl, base).href, {
+    headers: { ...headers, 'AX-CSRF-Token': csrfToken },
+    data: { password: 'demo', type: 'General', description, maxAgeMillis: 0 }
+  });
+  expect([200, 201]).toContain(created.status());
+}
+
+/**
+ * Arm a fault on the demo portal (a test hook): the route answers as told.
+ */
+export async function armFault(
+  request: APIRequestContext,
+  baseURL: string | undefined,
+  fault: Record<string, unknown>
+): Promise<void> {
+  const response = await request.post(`${portalUrl(baseURL)}__demo__/faults`, {
+    data: fault
+  });
+  expect(response.ok()).toBe(true);
+}
+
+/**
  * The text a cell printed, once it has finished.
  */
 export async function cellOutput(
