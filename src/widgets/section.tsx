@@ -357,8 +357,9 @@ function PortalTokens(props: {
           className="jp-Button jp-mod-styled jp-mod-reject jp-PortalToken-button"
           disabled={busy}
           onClick={() => model.signOut()}
+          aria-label={trans.__('Sign out of %1', model.config.label)}
         >
-          {trans.__('Sign out of %1', model.config.label)}
+          {trans.__('Sign out')}
         </button>
       )}
     </>

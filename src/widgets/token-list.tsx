@@ -81,78 +81,63 @@ export function TokenList(props: {
     value ? formatDate(value, 'second') : none;
   return (
     <div className="jp-PortalToken-list">
-      <table aria-label={trans.__('Your tokens at %1', model.config.label)}>
-        <thead>
-          <tr>
-            {caps.bulkRevoke && (
-              <th scope="col">
-                <span className="jp-PortalToken-srOnly">
-                  {trans.__('Select')}
+      <ul aria-label={trans.__('Your tokens at %1', model.config.label)}>
+        {tokens.map((token: ITokenInfo, index) => {
+          const id = token.id ?? `#${index}`;
+          const name = token.label || trans.__('(no description)');
+          const flags = [
+            token.valid === false ? trans.__('invalid') : trans.__('valid'),
+            token.current ? trans.__('this session') : '',
+            id === ownId ? trans.__('in your kernels') : ''
+          ].filter(Boolean);
+          const facts = [
+            token.type ?? '',
+            token.created
+              ? trans.__('created %1', date(token.created, ''))
+              : '',
+            token.expires
+              ? trans.__('expires %1', date(token.expires, ''))
+              : trans.__('never expires'),
+            trans.__('last used %1', date(token.lastUsed, trans.__('never')))
+          ].filter(Boolean);
+          return (
+            <li
+              key={id}
+              className={`jp-PortalToken-item${token.valid === false ? ' jp-mod-invalid' : ''}`}
+            >
+              {caps.bulkRevoke && (
+                <input
+                  type="checkbox"
+                  checked={chosen.includes(id)}
+                  disabled={busy || !token.id}
+                  aria-label={trans.__('Select %1', name)}
+                  onChange={() => toggle(id)}
+                />
+              )}
+              <div className="jp-PortalToken-itemText">
+                <span className="jp-PortalToken-itemName">{name}</span>
+                <span className="jp-PortalToken-itemFacts">
+                  {facts.join(' · ')}
                 </span>
-              </th>
-            )}
-            <th scope="col">{trans.__('Description')}</th>
-            <th scope="col">{trans.__('Type')}</th>
-            <th scope="col">{trans.__('Created')}</th>
-            <th scope="col">{trans.__('Expires')}</th>
-            <th scope="col">{trans.__('Last used')}</th>
-            <th scope="col">{trans.__('State')}</th>
-            <th scope="col">
-              <span className="jp-PortalToken-srOnly">
-                {trans.__('Actions')}
-              </span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((token: ITokenInfo, index) => {
-            const id = token.id ?? `#${index}`;
-            const name = token.label || trans.__('(no description)');
-            const notes = [
-              token.valid === false ? trans.__('invalid') : trans.__('valid'),
-              token.current ? trans.__('this session') : '',
-              id === ownId ? trans.__('in your kernels') : ''
-            ].filter(Boolean);
-            return (
-              <tr
-                key={id}
-                className={token.valid === false ? 'jp-mod-invalid' : ''}
-              >
-                {caps.bulkRevoke && (
-                  <td>
-                    <input
-                      type="checkbox"
-                      checked={chosen.includes(id)}
-                      disabled={busy || !token.id}
-                      aria-label={trans.__('Select %1', name)}
-                      onChange={() => toggle(id)}
-                    />
-                  </td>
-                )}
-                <td>{name}</td>
-                <td>{token.type ?? ''}</td>
-                <td>{date(token.created, '')}</td>
-                <td>{date(token.expires, trans.__('never'))}</td>
-                <td>{date(token.lastUsed, trans.__('never'))}</td>
-                <td>{notes.join(', ')}</td>
-                <td>
-                  {caps.revoke && token.id && (
-                    <button
-                      type="button"
-                      className="jp-Button jp-mod-styled jp-mod-warn jp-PortalToken-small"
-                      disabled={busy}
-                      aria-label={trans.__('Revoke %1', name)}
-                      onClick={() => void revoke([id])}
-                    >
-                      {trans.__('Revoke')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                <span className="jp-PortalToken-itemFlags">
+                  {flags.join(' · ')}
+                </span>
+              </div>
+              {caps.revoke && token.id && (
+                <button
+                  type="button"
+                  className="jp-Button jp-mod-styled jp-mod-warn jp-PortalToken-small"
+                  disabled={busy}
+                  aria-label={trans.__('Revoke %1', name)}
+                  onClick={() => void revoke([id])}
+                >
+                  {trans.__('Revoke')}
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
       {caps.bulkRevoke && (
         <button
           type="button"

@@ -28,7 +28,9 @@ test('a token description with markup is shown as text', async ({
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('demo');
   await section.getByRole('button', { name: 'Sign in' }).click();
-  const list = section.getByRole('table');
+  const list = section.getByRole('list', {
+    name: 'Your tokens at Axivion Dashboard (demo)'
+  });
   await expect(list).toContainText(MARKUP);
   await expect(list.locator('img, b')).toHaveCount(0);
   expect(await page.evaluate(() => '__pwned' in window)).toBe(false);
