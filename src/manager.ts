@@ -1,4 +1,4 @@
-import type { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { IPortalEntry, readPortals } from './config';
 import { PortalTokenModel } from './model';
@@ -179,21 +179,11 @@ export class PortalTokenManager implements IDisposable {
         void this.refreshLive();
       }
     }, pollMs);
-    let disposed = false;
-    const watcher: IDisposable = {
-      get isDisposed() {
-        return disposed;
-      },
-      dispose: () => {
-        if (disposed) {
-          return;
-        }
-        disposed = true;
-        win.removeEventListener('focus', onFocus);
-        doc.removeEventListener('visibilitychange', onVisibility);
-        win.clearInterval(timer);
-      }
-    };
+    const watcher = new DisposableDelegate(() => {
+      win.removeEventListener('focus', onFocus);
+      doc.removeEventListener('visibilitychange', onVisibility);
+      win.clearInterval(timer);
+    });
     this._watchers.push(watcher);
     return watcher;
   }
@@ -209,25 +199,15 @@ export class PortalTokenManager implements IDisposable {
       (typeof BroadcastChannel !== 'undefined'
         ? new BroadcastChannel(PortalTokenManager.CHANNEL_NAME)
         : null);
-    let disposed = false;
-    const sharing: IDisposable = {
-      get isDisposed() {
-        return disposed;
-      },
-      dispose: () => {
-        if (disposed) {
-          return;
-        }
-        disposed = true;
-        this._channel = null;
-        if (own) {
-          own.onmessage = null;
-          if (!channel) {
-            own.close();
-          }
+    const sharing = new DisposableDelegate(() => {
+      this._channel = null;
+      if (own) {
+        own.onmessage = null;
+        if (!channel) {
+          own.close();
         }
       }
-    };
+    });
     if (!own) {
       return sharing;
     }
