@@ -1,5 +1,7 @@
 import { PortalTokenModel } from '../model';
+import { AxivionClient } from '../portals/axivion';
 import { PortalError } from '../portals/errors';
+import { SodarClient } from '../portals/sodar';
 import type {
   ICreatedToken,
   ICreateOptions,
@@ -20,31 +22,11 @@ const HOUR = 60 * 60 * 1000;
  */
 class MemoryMultiPortal implements IPortalClient {
   constructor(perCreate = false) {
+    // What Axivion's and SODAR's clients declare, so the model is tested against both shapes.
     this.capabilities = perCreate
-      ? {
-          ...MemoryMultiPortal.LIST_CAPS,
-          credentials: 'per-create',
-          list: false,
-          revoke: false,
-          bulkRevoke: false,
-          replacesAll: true
-        }
-      : MemoryMultiPortal.LIST_CAPS;
+      ? SodarClient.CAPABILITIES
+      : AxivionClient.CAPABILITIES;
   }
-  static readonly LIST_CAPS: IPortalCapabilities = {
-    credentials: 'sign-in',
-    create: true,
-    list: true,
-    revoke: true,
-    bulkRevoke: true,
-    singleToken: false,
-    replacesAll: false,
-    label: true,
-    lifetime: true,
-    zeroLifetime: 'default',
-    needsPassword: true,
-    types: ['General']
-  };
   readonly config = {
     id: 'multi',
     kind: 'memory',
