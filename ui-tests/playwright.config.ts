@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as path from 'path';
 import type { PlaywrightTestConfig } from '@playwright/test';
 
@@ -12,6 +13,11 @@ const baseConfig: PlaywrightTestConfig = require('@jupyterlab/galata/lib/playwri
 const PORT = process.env.UI_TEST_PORT ?? '8811';
 const PORTAL = `http://127.0.0.1:${PORT}`;
 const root = path.resolve(__dirname, '..');
+// The demo's log, JupyterLab's lines included, for secret-sinks.spec.ts to scan (one per port).
+process.env.DEMO_LOG_FILE ??= path.join(
+  os.tmpdir(),
+  `portal-token-ui-${PORT}.log`
+);
 
 const config: PlaywrightTestConfig = {
   ...baseConfig,

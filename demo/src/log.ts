@@ -5,6 +5,8 @@
  * headers, cookies and bodies are never logged, so no token or password can leak here.
  */
 
+import { openSync, writeSync } from 'node:fs';
+
 /** Where log lines go. */
 export interface ILogger {
   /** Writes one line (without its newline). */
@@ -17,6 +19,23 @@ export const stderrLogger: ILogger = {
     process.stderr.write(`${text}\n`);
   }
 };
+
+/**
+ * A logger writing each line to a file as well (`DEMO_LOG_FILE`), synchronously so a test can
+ * read the file at any time. The file is emptied first: it holds one run of the portal.
+ */
+export function fileLogger(
+  path: string,
+  also: ILogger = stderrLogger
+): ILogger {
+  const fd = openSync(path, 'w', 0o600);
+  return {
+    line(text: string) {
+      also.line(text);
+      writeSync(fd, `${text}\n`);
+    }
+  };
+}
 
 /** A logger that drops everything (in-process tests). */
 export const silentLogger: ILogger = {

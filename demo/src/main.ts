@@ -9,7 +9,9 @@
  * - `JUPYTER_COMMAND` (default `jupyter` on PATH; `none` serves no JupyterLab)
  * - `JUPYTER_ARGS` (extra arguments, space-separated)
  * - `JUPYTER_ROOT_DIR` (JupyterLab's working and root directory)
+ * - `DEMO_LOG_FILE` (also write the log, JupyterLab's lines included, to this file, emptied first)
  */
+import { fileLogger } from './log';
 import { HOST, IPortalOptions, IRunningPortal, startPortal } from './server';
 
 /** The default port. */
@@ -18,7 +20,7 @@ export const DEFAULT_PORT = 8800;
 /** Reads the portal options from the environment. Throws on a malformed value. */
 export function optionsFromEnv(
   env: NodeJS.ProcessEnv
-): IPortalOptions & { port: number } {
+): IPortalOptions & { port: number; logFile?: string } {
   const portText = (env.PORT ?? '').trim();
   const port = portText ? Number(portText) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -29,6 +31,7 @@ export function optionsFromEnv(
   const lifetime = (env.XDMOD_TOKEN_LIFETIME ?? '').trim();
   return {
     port,
+    logFile: (env.DEMO_LOG_FILE ?? '').trim() || undefined,
     tokenLifetime: lifetime || undefined,
     corsOrigins: (env.XDMOD_CORS_ORIGINS ?? '')
       .split(',')
@@ -61,7 +64,8 @@ export function listenErrorMessage(port: number, error: Error): string {
 async function main(): Promise<void> {
   let options: IPortalOptions & { port: number };
   try {
-    options = optionsFromEnv(process.env);
+    const { logFile, ...rest } = optionsFromEnv(process.env);
+    options = logFile ? { ...rest, logger: fileLogger(logFile) } : rest;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
