@@ -42,11 +42,20 @@ export function describeError(
             error.status ?? '?'
           );
     case 'forbidden':
-      return trans.__('%1 refused the request (403).', portal);
+      return trans.__(
+        "%1 refused the request (HTTP 403): your account may not be allowed to manage API tokens. Ask the portal's administrators.",
+        portal
+      );
     case 'not-found':
-      return trans.__('%1 has no such token any more.', portal);
+      return trans.__(
+        "%1 answered that this does not exist (HTTP 404). Check the portal's address in the settings (API tokens), then try again.",
+        portal
+      );
     case 'conflict':
-      return trans.__('%1 already has a token for you.', portal);
+      return trans.__(
+        '%1 refused the request as conflicting with what it has (HTTP 409). Try again; if it keeps happening, replace or revoke the token in the portal.',
+        portal
+      );
     case 'server':
       return trans.__(
         '%1 failed with an error (HTTP %2). Try again later.',
@@ -63,7 +72,7 @@ export function describeError(
     case 'bad-response':
     default:
       return trans.__(
-        '%1 sent an answer this extension does not understand (HTTP %2).',
+        "%1 sent an answer this extension does not understand (HTTP %2). Try again later; if it keeps happening, tell the portal's administrators.",
         portal,
         error.status ?? '?'
       );

@@ -274,9 +274,17 @@ export class PortalTokenModel implements IDisposable {
         const { secret, ...info } = created;
         this._setToken('live', info, secret);
       } catch (error) {
-        if (error instanceof PortalError && error.reason === 'conflict') {
+        // A 409 from a one-token portal means a token exists already: show it. Anything else
+        // (another kind of portal, or no token to show after all) is a failure to explain.
+        if (
+          error instanceof PortalError &&
+          error.reason === 'conflict' &&
+          this.client.capabilities.singleToken
+        ) {
           await this._refreshInside();
-          return;
+          if (this._state === 'stored' || this._state === 'expired') {
+            return;
+          }
         }
         throw error;
       }
@@ -505,7 +513,12 @@ export class PortalTokenModel implements IDisposable {
         if (this._state === 'loading') {
           this._state = 'unreachable';
         }
-        if (this._error.reason === 'signed-out') {
+        // Signed out of a session portal, a live token still works (its API token does not
+        // depend on the session): keep it in the kernels and say why the call failed.
+        const keepLive =
+          this._state === 'live' &&
+          this.client.capabilities.credentials === 'session';
+        if (this._error.reason === 'signed-out' && !keepLive) {
           this._setToken('signed-out', null, null);
         }
         return false;

@@ -32,7 +32,8 @@ const config: PlaywrightTestConfig = {
   use: {
     ...baseConfig.use,
     baseURL: `${PORTAL}/jupyter`,
-    storageState: path.join(__dirname, '.auth', 'demo.json'),
+    // One file per port: concurrent runs (other ports) must not overwrite each other's session.
+    storageState: path.join(__dirname, '.auth', `demo-${PORT}.json`),
     trace: 'off',
     video: 'off',
     screenshot: 'only-on-failure',

@@ -122,6 +122,13 @@ export class XdmodClient implements IPortalClient {
     if (response.status !== 200) {
       failWith(response);
     }
+    // Only XDMoD's own answer says the token is gone; anything else (a proxy's page, a cut-off
+    // body) must not make the token leave the kernels while the portal still has it.
+    if (
+      (response.json as { success?: unknown } | undefined)?.success !== true
+    ) {
+      throw new PortalError({ reason: 'bad-response', status: 200 });
+    }
   }
 
   environment(secret: string): Record<string, string> {
