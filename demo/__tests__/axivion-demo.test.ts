@@ -2,25 +2,12 @@
  * The demo's Axivion module beyond the contract: its log lines, faults, test hooks and routing.
  */
 import { escapeAxivionUser, unescapeAxivionUser } from '../src/axivion';
-import { IRunningPortal, startPortal } from '../src/server';
+import { useDemoPortal } from './demo-portal';
 
-let portal: IRunningPortal;
-const lines: string[] = [];
+const portal = useDemoPortal({ testHooks: true });
+const { lines } = portal;
 const PASSWORD = 'alice-password';
 const BASIC = `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`;
-
-beforeAll(async () => {
-  portal = await startPortal({
-    port: 0,
-    jupyter: false,
-    testHooks: true,
-    logger: { line: text => lines.push(text) }
-  });
-});
-
-afterAll(async () => {
-  await portal?.close();
-});
 
 afterEach(async () => {
   await fetch(new URL('__demo__/reset', portal.url), { method: 'POST' });

@@ -9,55 +9,29 @@
  * only the tokens it created itself. Tests that need the demo's test hooks, extra accounts
  * or a short CSRF lifetime are skipped then.
  */
-import { IPortalOptions, IRunningPortal, startPortal } from '../src/server';
+import type { IPortalOptions } from '../src/server';
+import {
+  againstDemo,
+  IPortalTarget,
+  openPortalTarget
+} from './contract-target';
+
+export { demoHook } from './contract-target';
 
 /** Whether the suite runs against the in-process demo portal. */
-export const AGAINST_DEMO = !process.env.AXIVION_CONTRACT_URL;
+export const AGAINST_DEMO = againstDemo('AXIVION');
 
 /** The header that carries the CSRF token. */
 export const CSRF_HEADER = 'AX-CSRF-Token';
 
-/** A dashboard to test. */
-export interface IAxivionTarget {
-  /** The dashboard's base URL, with a trailing slash. */
-  readonly base: string;
-  /** The demo portal's own base URL (for test hooks); undefined for a real dashboard. */
-  readonly demoBase?: string;
-  /** The test account. */
-  readonly username: string;
-  /** Its password. */
-  readonly password: string;
-  /** Stops the portal if the suite started it. */
-  close(): Promise<void>;
-}
+/** A dashboard to test; its base URL is the demo's `<url>axivion/`. */
+export type IAxivionTarget = IPortalTarget;
 
 /** Opens the dashboard under test: the real one from the environment, or a fresh demo. */
-export async function openTarget(
+export function openTarget(
   options: IPortalOptions = {}
 ): Promise<IAxivionTarget> {
-  if (!AGAINST_DEMO) {
-    const base = process.env.AXIVION_CONTRACT_URL as string;
-    return {
-      base: base.endsWith('/') ? base : `${base}/`,
-      username: process.env.AXIVION_CONTRACT_USER ?? '',
-      password: process.env.AXIVION_CONTRACT_PASSWORD ?? '',
-      close: async () => undefined
-    };
-  }
-  const portal: IRunningPortal = await startPortal({
-    port: 0,
-    jupyter: false,
-    logger: 'silent',
-    testHooks: true,
-    ...options
-  });
-  return {
-    base: `${portal.url}axivion/`,
-    demoBase: portal.url,
-    username: 'alice',
-    password: 'alice-password',
-    close: () => portal.close()
-  };
+  return openPortalTarget('AXIVION', 'axivion/', options);
 }
 
 /** How a request authenticates. */
@@ -245,21 +219,4 @@ export class TokenJanitor {
   }
 
   private _created = new Set<string>();
-}
-
-/** Calls a demo test hook (`/__demo__/…`). */
-export async function demoHook(
-  target: IAxivionTarget,
-  path: string,
-  body?: unknown,
-  method = 'POST'
-): Promise<Response> {
-  if (!target.demoBase) {
-    throw new Error('Test hooks need the demo portal.');
-  }
-  return fetch(new URL(`__demo__/${path}`, target.demoBase), {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  });
 }

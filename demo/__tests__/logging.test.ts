@@ -1,22 +1,10 @@
 /**
  * One log line per request, and never a secret in it.
  */
-import { IRunningPortal, startPortal } from '../src/server';
+import { useDemoPortal } from './demo-portal';
 
-let portal: IRunningPortal;
-const lines: string[] = [];
-
-beforeAll(async () => {
-  portal = await startPortal({
-    port: 0,
-    jupyter: false,
-    logger: { line: text => lines.push(text) }
-  });
-});
-
-afterAll(async () => {
-  await portal?.close();
-});
+const portal = useDemoPortal();
+const { lines } = portal;
 
 it('logs method, path and status without tokens, passwords or cookies', async () => {
   const password = 'alice-password';

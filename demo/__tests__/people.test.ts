@@ -1,53 +1,17 @@
 /**
  * The people's side of the demo portal: sign-in page, home page, sign-out, the API token page.
  */
-import { IRunningPortal, startPortal } from '../src/server';
+import { browser, cookieHeader, useDemoPortal } from './demo-portal';
 
-let portal: IRunningPortal;
-
-beforeAll(async () => {
-  portal = await startPortal({ port: 0, jupyter: false, logger: 'silent' });
-});
-
-afterAll(async () => {
-  await portal?.close();
-});
-
-/** A browser-like request: HTML wanted, redirects visible, cookies passed by hand. */
-function browse(
-  path: string,
-  options: { cookie?: string; form?: Record<string, string> } = {}
-) {
-  const headers: Record<string, string> = { Accept: 'text/html' };
-  if (options.cookie) {
-    headers.Cookie = options.cookie;
-  }
-  if (options.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  }
-  return fetch(new URL(path, portal.url), {
-    method: options.form ? 'POST' : 'GET',
-    headers,
-    body: options.form
-      ? new URLSearchParams(options.form).toString()
-      : undefined,
-    redirect: 'manual'
-  });
-}
-
-function cookieOf(response: Response): string {
-  return response.headers
-    .getSetCookie()
-    .map(header => header.split(';')[0])
-    .join('; ');
-}
+const portal = useDemoPortal({ logger: 'silent' });
+const browse = browser(portal);
 
 async function signInAs(username: string, password: string) {
   const response = await browse('rest/auth/login', {
     form: { username, password, redirect: '1' }
   });
   expect(response.status).toBe(303);
-  return cookieOf(response);
+  return cookieHeader(response);
 }
 
 describe('sign-in page', () => {

@@ -2,60 +2,24 @@
  * The demo SODAR beyond the API contract: the people's pages (sign-in, token list, create,
  * delete), HTML escaping, cookies, the test hooks, faults on SODAR routes, and logging.
  */
-import { IRunningPortal, startPortal } from '../src/server';
+import { startPortal } from '../src/server';
+import { browser, cookieHeader, useDemoPortal } from './demo-portal';
 import { basic, TOKENS_ACCEPT } from './sodar-target';
 
-let portal: IRunningPortal;
-const lines: string[] = [];
-
-beforeAll(async () => {
-  portal = await startPortal({
-    port: 0,
-    jupyter: false,
-    testHooks: true,
-    logger: { line: text => lines.push(text) }
-  });
-});
-
-afterAll(async () => {
-  await portal?.close();
-});
+const portal = useDemoPortal({ testHooks: true });
+const { lines } = portal;
+const browse = browser(portal);
 
 afterEach(async () => {
   await fetch(new URL('__demo__/reset', portal.url), { method: 'POST' });
 });
-
-/** A browser-like request: HTML wanted, redirects visible, cookies passed by hand. */
-function browse(
-  path: string,
-  options: { cookie?: string; form?: Record<string, string> } = {}
-) {
-  const headers: Record<string, string> = { Accept: 'text/html' };
-  if (options.cookie) {
-    headers.Cookie = options.cookie;
-  }
-  if (options.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  }
-  return fetch(new URL(path, portal.url), {
-    method: options.form ? 'POST' : 'GET',
-    headers,
-    body: options.form
-      ? new URLSearchParams(options.form).toString()
-      : undefined,
-    redirect: 'manual'
-  });
-}
 
 async function signInAs(username: string, password: string) {
   const response = await browse('sodar/login', {
     form: { username, password }
   });
   expect(response.status).toBe(303);
-  return response.headers
-    .getSetCookie()
-    .map(header => header.split(';')[0])
-    .join('; ');
+  return cookieHeader(response);
 }
 
 function apiLogin(body: Record<string, unknown> = {}, password = 'demo') {

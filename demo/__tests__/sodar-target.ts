@@ -10,10 +10,17 @@
  * password each run only with `SODAR_CONTRACT_FAILED_LOGINS=1` (each counts towards the
  * account's lockout).
  */
-import { IPortalOptions, IRunningPortal, startPortal } from '../src/server';
+import type { IPortalOptions } from '../src/server';
+import {
+  againstDemo,
+  IPortalTarget,
+  openPortalTarget
+} from './contract-target';
+
+export { demoHook } from './contract-target';
 
 /** Whether the suite runs against the in-process demo portal. */
-export const AGAINST_DEMO = !process.env.SODAR_CONTRACT_URL;
+export const AGAINST_DEMO = againstDemo('SODAR');
 
 /** The tokens API's media type. */
 export const TOKENS_MEDIA = 'application/vnd.bihealth.sodar-core.tokens+json';
@@ -28,47 +35,12 @@ export const PROJECTS_MEDIA =
 /** The Accept header sodar-cli sends to the projectroles API. */
 export const PROJECTS_ACCEPT = `${PROJECTS_MEDIA}; version=1.0`;
 
-/** A SODAR to test. */
-export interface ISodarTarget {
-  /** SODAR's base URL with a trailing slash (the demo's `<url>sodar/`). */
-  readonly base: string;
-  /** The demo server's own base URL (for `/__demo__/…`); undefined for a real portal. */
-  readonly server?: string;
-  /** The test account. */
-  readonly username: string;
-  /** Its password. */
-  readonly password: string;
-  /** Stops the portal if the suite started it. */
-  close(): Promise<void>;
-}
+/** A SODAR to test; its base URL is the demo's `<url>sodar/`. */
+export type ISodarTarget = IPortalTarget;
 
 /** Opens the portal under test: the real one from the environment, or a fresh demo. */
-export async function openSodar(
-  options: IPortalOptions = {}
-): Promise<ISodarTarget> {
-  if (!AGAINST_DEMO) {
-    const base = process.env.SODAR_CONTRACT_URL as string;
-    return {
-      base: base.endsWith('/') ? base : `${base}/`,
-      username: process.env.SODAR_CONTRACT_USER ?? '',
-      password: process.env.SODAR_CONTRACT_PASSWORD ?? '',
-      close: async () => undefined
-    };
-  }
-  const portal: IRunningPortal = await startPortal({
-    port: 0,
-    jupyter: false,
-    logger: 'silent',
-    testHooks: true,
-    ...options
-  });
-  return {
-    base: `${portal.url}sodar/`,
-    server: portal.url,
-    username: 'alice',
-    password: 'alice-password',
-    close: () => portal.close()
-  };
+export function openSodar(options: IPortalOptions = {}): Promise<ISodarTarget> {
+  return openPortalTarget('SODAR', 'sodar/', options);
 }
 
 /** `Authorization: Basic …` for a user name and password (UTF-8). */
@@ -145,23 +117,6 @@ export function listProjects(
     headers.Authorization = authorization;
   }
   return fetch(new URL('project/api/list', target.base), { headers });
-}
-
-/** Calls a demo test hook; throws against a real portal. */
-export async function demoHook(
-  target: ISodarTarget,
-  path: string,
-  body?: Record<string, unknown>,
-  method = 'POST'
-): Promise<Response> {
-  if (!target.server) {
-    throw new Error('Test hooks exist only on the demo portal.');
-  }
-  return fetch(new URL(`__demo__/${path}`, target.server), {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  });
 }
 
 /** Parses an ISO 8601 date with an offset (Python's `isoformat()`, microseconds allowed). */

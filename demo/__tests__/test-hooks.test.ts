@@ -1,7 +1,7 @@
 /**
  * The demo's test hooks: faults, reset, and making a token expire.
  */
-import { IRunningPortal, startPortal } from '../src/server';
+import { cookieHeader, useDemoPortal } from './demo-portal';
 import {
   armFault,
   call,
@@ -120,19 +120,9 @@ it('makes a token expire at once', async () => {
 });
 
 describe('without test hooks', () => {
-  let portal: IRunningPortal;
-
-  beforeAll(async () => {
-    portal = await startPortal({
-      port: 0,
-      jupyter: false,
-      logger: 'silent',
-      faults: [{ route: `DELETE /${TOKEN}`, status: 500 }]
-    });
-  });
-
-  afterAll(async () => {
-    await portal?.close();
+  const portal = useDemoPortal({
+    logger: 'silent',
+    faults: [{ route: `DELETE /${TOKEN}`, status: 500 }]
   });
 
   it('serves no /__demo__ routes', async () => {
@@ -148,10 +138,7 @@ describe('without test hooks', () => {
       method: 'POST',
       headers: { Authorization: `Basic ${basic}` }
     });
-    const cookie = login.headers
-      .getSetCookie()
-      .map(header => header.split(';')[0])
-      .join('; ');
+    const cookie = cookieHeader(login);
     const response = await fetch(`${portal.url}${TOKEN_V1}`, {
       method: 'DELETE',
       headers: { Cookie: cookie }

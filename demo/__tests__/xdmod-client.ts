@@ -9,60 +9,38 @@
  * portal's `[cors] domains`). Tests that need the demo's test hooks or a short token
  * lifetime are skipped then.
  */
-import { IPortalOptions, IRunningPortal, startPortal } from '../src/server';
+import type { IPortalOptions } from '../src/server';
+import {
+  againstDemo,
+  IPortalTarget,
+  openPortalTarget
+} from './contract-target';
 
 /** Whether the suite runs against the in-process demo portal. */
-export const AGAINST_DEMO = !process.env.XDMOD_CONTRACT_URL;
+export const AGAINST_DEMO = againstDemo('XDMOD');
 
 /** The origin the demo lists in its CORS settings. */
 export const DEMO_CORS_ORIGIN = 'http://notebooks.example.org';
 
 /** A portal to test. */
-export interface IContractTarget {
-  /** Base URL with a trailing slash. */
-  readonly base: string;
-  /** The test account. */
-  readonly username: string;
-  /** Its password. */
-  readonly password: string;
+export interface IContractTarget extends IPortalTarget {
   /** Its user id when known (the demo's alice is 42). */
   readonly userId?: number;
   /** An origin the portal lists for CORS, when known. */
   readonly corsOrigin?: string;
-  /** Stops the portal if the suite started it. */
-  close(): Promise<void>;
 }
 
 /** Opens the portal under test: the real one from the environment, or a fresh demo. */
 export async function openTarget(
   options: IPortalOptions = {}
 ): Promise<IContractTarget> {
-  if (!AGAINST_DEMO) {
-    const base = process.env.XDMOD_CONTRACT_URL as string;
-    return {
-      base: base.endsWith('/') ? base : `${base}/`,
-      username: process.env.XDMOD_CONTRACT_USER ?? '',
-      password: process.env.XDMOD_CONTRACT_PASSWORD ?? '',
-      corsOrigin: process.env.XDMOD_CONTRACT_CORS_ORIGIN,
-      close: async () => undefined
-    };
-  }
-  const portal: IRunningPortal = await startPortal({
-    port: 0,
-    jupyter: false,
-    logger: 'silent',
-    testHooks: true,
+  const target = await openPortalTarget('XDMOD', '', {
     corsOrigins: [DEMO_CORS_ORIGIN],
     ...options
   });
-  return {
-    base: portal.url,
-    username: 'alice',
-    password: 'alice-password',
-    userId: 42,
-    corsOrigin: DEMO_CORS_ORIGIN,
-    close: () => portal.close()
-  };
+  return AGAINST_DEMO
+    ? { ...target, userId: 42, corsOrigin: DEMO_CORS_ORIGIN }
+    : { ...target, corsOrigin: process.env.XDMOD_CONTRACT_CORS_ORIGIN };
 }
 
 /** Cookies by name, as a browser would keep them for the portal. */

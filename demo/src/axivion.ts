@@ -25,13 +25,17 @@ import {
   CREATABLE_TOKEN_TYPES,
   IAxivionToken
 } from './axivion-tokens';
-import { delay, IFault } from './faults';
+import { applyFault, IFaultReplies, sendTruncated } from './faults';
+import { htmlPage } from './html';
 import {
   escapeHtml as e,
+  decodeBasic,
+  findRoute,
   IRequestContext,
   readBody,
   readJson,
   redirect,
+  Route,
   sendHtml,
   sendJson,
   wantsHtml
@@ -172,8 +176,6 @@ interface IAuthenticated {
   readonly token?: IAxivionToken;
 }
 
-type Route = (context: IRequestContext) => Promise<void>;
-
 class AxivionPortal implements IPortalModule {
   readonly name = 'axivion';
   /** The dashboard keeps no session cookies here: every API request authenticates itself. */
@@ -198,15 +200,13 @@ class AxivionPortal implements IPortalModule {
       return false;
     }
     const path = canonicalAxivionPath(raw);
-    const route = this._routes[`${method} ${path}`];
-    if (!route) {
-      const known = Object.keys(this._routes).some(key =>
-        key.endsWith(` ${path}`)
-      );
+    const route = findRoute(this._routes, method, path);
+    if (typeof route === 'number') {
+      const known = route === 405;
       context.req.resume();
       sendJson(
         res,
-        known ? 405 : 404,
+        route,
         axivionError(
           known ? 'MethodNotAllowedException' : 'NotFoundException',
           known ? 'Method Not Allowed' : 'Not Found'
@@ -215,7 +215,7 @@ class AxivionPortal implements IPortalModule {
       return true;
     }
     const fault = this._deps.faults.take(method, path);
-    if (fault && (await Private.applyFault(context, fault))) {
+    if (fault && (await applyFault(context, fault, Private.FAULT_REPLIES))) {
       return true;
     }
     await route(context);
@@ -652,18 +652,7 @@ namespace Private {
     req: IncomingMessage
   ): { username: string; password: string } | undefined {
     const match = /^Basic\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match) {
-      return undefined;
-    }
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-    const index = decoded.indexOf(':');
-    if (index < 0) {
-      return undefined;
-    }
-    return {
-      username: decoded.slice(0, index),
-      password: decoded.slice(index + 1)
-    };
+    return match ? decodeBasic(match[1]) : undefined;
   }
 
   /** "3 months from now", "2 days ago", "a few seconds ago": the dashboard's display dates. */
@@ -688,63 +677,36 @@ namespace Private {
     return seconds > 0 ? `${text} from now` : `${text} ago`;
   }
 
-  /** Runs a fault: wait, then answer garbage or an error, or let the route run. */
-  export async function applyFault(
-    { req, res }: IRequestContext,
-    fault: IFault
-  ): Promise<boolean> {
-    if (fault.hangMs) {
-      const gone = new AbortController();
-      const abort = () => gone.abort();
-      res.once('close', abort);
-      await delay(fault.hangMs, gone.signal);
-      res.off('close', abort);
-      if (gone.signal.aborted || res.destroyed) {
-        return true;
-      }
-    }
-    if (fault.malformed) {
-      const body = '[{"id":"tok';
+  /** How the dashboard answers a fault. */
+  export const FAULT_REPLIES: IFaultReplies = {
+    malformed: ({ req, res }, status) => {
       req.resume();
-      res.writeHead(fault.status ?? 200, {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(body)
-      });
-      res.end(body);
-      return true;
-    }
-    if (fault.status !== undefined) {
-      req.resume();
-      const message = fault.message ?? STATUS_CODES[fault.status] ?? 'Error';
-      sendJson(res, fault.status, axivionError('ServerException', message));
-      return true;
-    }
-    return false;
-  }
+      sendTruncated(res, status ?? 200, '[{"id":"tok');
+    },
+    error: ({ res }, status, message) =>
+      sendJson(
+        res,
+        status,
+        axivionError(
+          'ServerException',
+          message ?? STATUS_CODES[status] ?? 'Error'
+        )
+      )
+  };
 
   /** The page a browser gets at `/axivion/`. */
   export function homePage(): string {
-    return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Axivion Dashboard (demo)</title>
-<style>
-  body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
-</style>
-</head>
-<body>
-<main>
-<h1>Axivion Dashboard (demo)</h1>
+    return htmlPage({
+      title: 'Axivion Dashboard (demo)',
+      style: [
+        'body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }'
+      ],
+      body: `<h1>Axivion Dashboard (demo)</h1>
 <p>This demo dashboard has no web sign-in: it serves the dashboard's REST API only.
 Manage your API tokens from JupyterLab's portal token panel (demo accounts:
 <code>demo</code> / <code>demo</code>).</p>
 <p>Version ${e(DASHBOARD_VERSION)}. API base: <code>${e(AXIVION_BASE_PATH)}api</code></p>
-<p><a href="/">Back to the portal</a></p>
-</main>
-</body>
-</html>
-`;
+<p><a href="/">Back to the portal</a></p>`
+    });
   }
 }

@@ -3,6 +3,9 @@
  *
  * Only reachable when the portal runs with `testHooks` (CLI: `DEMO_TEST_HOOKS=1`).
  */
+import type { ServerResponse } from 'node:http';
+
+import type { IRequestContext } from './http';
 
 /** One injected fault. */
 export interface IFault {
@@ -95,6 +98,65 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done);
   });
+}
+
+/** How a portal answers a fault in its own words. */
+export interface IFaultReplies {
+  /** Answers garbage: a truncated JSON body, with the fault's status if it gives one. */
+  malformed(context: IRequestContext, status: number | undefined): void;
+  /** Answers the portal's error for `status`; `message` is the fault's own, if it gives one. */
+  error(
+    context: IRequestContext,
+    status: number,
+    message: string | undefined
+  ): void;
+}
+
+/**
+ * Runs a fault: wait, then answer garbage or an error, or let the route run.
+ * Resolves true when the route must not run (the fault answered, or the client left).
+ */
+export async function applyFault(
+  context: IRequestContext,
+  fault: IFault,
+  replies: IFaultReplies
+): Promise<boolean> {
+  const { req, res } = context;
+  if (fault.hangMs) {
+    const gone = new AbortController();
+    const abort = () => gone.abort();
+    res.once('close', abort);
+    await delay(fault.hangMs, gone.signal);
+    res.off('close', abort);
+    if (gone.signal.aborted || res.destroyed) {
+      return true;
+    }
+  }
+  if (fault.malformed) {
+    replies.malformed(context, fault.status);
+    return true;
+  }
+  if (fault.status !== undefined) {
+    // Drain the body so the client sees the answer rather than a reset.
+    req.resume();
+    replies.error(context, fault.status, fault.message);
+    return true;
+  }
+  return false;
+}
+
+/** Sends `body` as it is: for a fault's truncated JSON. */
+export function sendTruncated(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'application/json'
+): void {
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body)
+  });
+  res.end(body);
 }
 
 namespace Private {

@@ -20,6 +20,26 @@ export interface IRequestContext {
   readonly method: string;
 }
 
+/** What answers one route. */
+export type Route = (context: IRequestContext) => Promise<void>;
+
+/**
+ * The route for `"<METHOD> <path>"` in a table keyed that way; when there is none, the status
+ * to answer: 405 when the path has routes for other methods, 404 otherwise.
+ */
+export function findRoute(
+  routes: Readonly<Record<string, Route>>,
+  method: string,
+  path: string
+): Route | 404 | 405 {
+  const route = routes[`${method} ${path}`];
+  if (route) {
+    return route;
+  }
+  const known = Object.keys(routes).some(key => key.endsWith(` ${path}`));
+  return known ? 405 : 404;
+}
+
 /** Reads the request body as text (at most 64 KiB). */
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -216,6 +236,21 @@ export function redirect(
 ): void {
   res.writeHead(status, { Location: location, 'Content-Length': 0 });
   res.end();
+}
+
+/** The user name and password in HTTP Basic's base64 part; undefined without a colon. */
+export function decodeBasic(
+  encoded: string
+): { username: string; password: string } | undefined {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const index = decoded.indexOf(':');
+  if (index < 0) {
+    return undefined;
+  }
+  return {
+    username: decoded.slice(0, index),
+    password: decoded.slice(index + 1)
+  };
 }
 
 /** Whether a request comes from a browser navigation rather than a script. */

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import type { FaultRegistry } from './faults';
-import type { IRequestContext } from './http';
+import { IRequestContext, readJson, sendJson } from './http';
 import type { ILogger } from './log';
 import type { IDemoUser, UserDirectory } from './users';
 
@@ -48,4 +48,24 @@ export interface IPortalModule {
    * Handles `POST /__demo__/<name>/<action>` (test hooks only); resolves true when it answered.
    */
   testHook?(action: string, context: IRequestContext): Promise<boolean>;
+}
+
+/**
+ * The `expire-token` test hook of a portal whose tokens belong to user ids: reads
+ * `{"username": …}`, lets `expire` make that user's tokens expire now, and answers what it
+ * gave back (404 for an unknown user or when nothing expired).
+ */
+export async function expireUserTokens(
+  context: IRequestContext,
+  users: UserDirectory,
+  expire: (userId: number) => boolean | number
+): Promise<void> {
+  const body = await readJson(context.req);
+  const user = users.byName(String(body.username ?? ''));
+  if (!user) {
+    sendJson(context.res, 404, { message: 'No such user.' });
+    return;
+  }
+  const expired = expire(user.id);
+  sendJson(context.res, expired ? 200 : 404, { expired });
 }

@@ -2,6 +2,14 @@
  * The people's side of the demo SODAR: sign-in, home, and the API token pages.
  * Plain HTML, no scripts, no external assets; every value is escaped.
  */
+import {
+  htmlPage,
+  ISignInState,
+  jupyterLink,
+  newTokenNotice,
+  signInForm,
+  statusMessage
+} from './html';
 import { escapeHtml as e } from './http';
 import type { ISodarTokenInfo } from './sodar-tokens';
 import type { IDemoUser } from './users';
@@ -10,36 +18,16 @@ import type { IDemoUser } from './users';
 export const SODAR_BASE = '/sodar/';
 
 /** The sign-in page. */
-export function sodarSignInPage(options: {
-  /** Shown as an alert above the form. */
-  error?: string;
-  /** Pre-filled user name after a failed attempt. */
-  username?: string;
-  /** Where to go after signing in. */
-  next?: string;
-}): string {
-  const error = options.error
-    ? `<p id="login-error" class="error" role="alert">${e(options.error)}</p>`
-    : '';
-  const invalid = options.error
-    ? ' aria-invalid="true" aria-describedby="login-error"'
-    : '';
-  const next = options.next
-    ? `<input type="hidden" name="next" value="${e(options.next)}">`
-    : '';
+export function sodarSignInPage(options: ISignInState): string {
   return layout(
     'Login',
     `<h1>Log in to SODAR (demo)</h1>
-${error}
-<form method="post" action="${SODAR_BASE}login">
-  ${next}
-  <p><label for="username">Username</label>
-  <input id="username" name="username" autocomplete="username" required autofocus value="${e(options.username ?? '')}"${invalid}></p>
-  <p><label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required${invalid}></p>
-  <p><button type="submit">Log in</button></p>
-</form>
-<p class="hint">Demo accounts: <code>demo</code> / <code>demo</code>.</p>`
+${signInForm({
+  ...options,
+  action: `${SODAR_BASE}login`,
+  errorId: 'login-error',
+  button: 'Log in'
+})}`
   );
 }
 
@@ -49,16 +37,13 @@ export function sodarHomePage(options: {
   /** Whether JupyterLab is served under /jupyter/. */
   jupyter: boolean;
 }): string {
-  const lab = options.jupyter
-    ? '<li><a href="/jupyter/lab">Open JupyterLab</a></li>'
-    : '';
   return layout(
     'SODAR (demo)',
     `<h1>SODAR (demo)</h1>
 <p>Logged in as ${e(options.user.username)} (${e(options.user.name)})</p>
 <nav aria-label="SODAR">
 <ul>
-  ${lab}
+  ${jupyterLink(options.jupyter)}
   <li><a href="${SODAR_BASE}tokens/list">API Tokens</a></li>
 </ul>
 </nav>
@@ -77,15 +62,8 @@ export function sodarTokenListPage(options: {
   /** An error after a refused action. */
   error?: string;
 }): string {
-  const message = options.message
-    ? `<p role="status">${e(options.message)}</p>`
-    : '';
   const error = options.error
     ? `<p class="error" role="alert">${e(options.error)}</p>`
-    : '';
-  const fresh = options.newToken
-    ? `<p>Your new API token (copy it now: it will not be shown again):</p>
-<p><code aria-label="New API token">${e(options.newToken)}</code></p>`
     : '';
   const rows = options.tokens
     .map(
@@ -113,9 +91,9 @@ ${rows}
     'API Tokens',
     `<h1>API Tokens</h1>
 <p>Logged in as ${e(options.user.username)}</p>
-${message}
+${statusMessage(options.message)}
 ${error}
-${fresh}
+${newTokenNotice(options.newToken)}
 ${table}
 <h2>Create Token</h2>
 <form method="post" action="${SODAR_BASE}tokens/create">
@@ -142,28 +120,18 @@ function logoutForm(): string {
 }
 
 function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)} | SODAR (demo)</title>
-<style>
-  body { font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }
-  label { display: inline-block; min-width: 12rem; }
-  table { border-collapse: collapse; }
-  th, td { border-bottom: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; }
-  .error { color: #a4000f; font-weight: bold; }
-  .hint { color: #555; }
-  .sr { position: absolute; left: -10000px; }
-  code { word-break: break-all; }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return htmlPage({
+    title: `${title} | SODAR (demo)`,
+    style: [
+      'body { font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }',
+      'label { display: inline-block; min-width: 12rem; }',
+      'table { border-collapse: collapse; }',
+      'th, td { border-bottom: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; }',
+      '.error { color: #a4000f; font-weight: bold; }',
+      '.hint { color: #555; }',
+      '.sr { position: absolute; left: -10000px; }',
+      'code { word-break: break-all; }'
+    ],
+    body
+  });
 }

@@ -8,21 +8,22 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
-import { delay, IFault } from './faults';
+import { applyFault, IFaultReplies, sendTruncated } from './faults';
 import {
   addCookies,
+  decodeBasic,
   IRequestContext,
   parseCookies,
   readBody,
   readFields,
-  readJson,
   redirect,
+  Route,
   safeNext,
   sendHtml,
   sendJson,
   serializeCookie
 } from './http';
-import type { IPortalDependencies, IPortalModule } from './portal';
+import { expireUserTokens, IPortalDependencies, IPortalModule } from './portal';
 import { ISession, SessionStore } from './sessions';
 import { SodarLockout } from './sodar-lockout';
 import {
@@ -195,14 +196,9 @@ class SodarPortal implements IPortalModule {
   async testHook(action: string, context: IRequestContext): Promise<boolean> {
     if (action === 'expire-token') {
       // Makes all of a user's tokens expire now, so clients meet an expired token at once.
-      const body = await readJson(context.req);
-      const user = this._deps.users.byName(String(body.username ?? ''));
-      if (!user) {
-        sendJson(context.res, 404, { message: 'No such user.' });
-        return true;
-      }
-      const expired = this._tokens.expire(user.id);
-      sendJson(context.res, expired ? 200 : 404, { expired });
+      await expireUserTokens(context, this._deps.users, id =>
+        this._tokens.expire(id)
+      );
       return true;
     }
     return false;
@@ -503,7 +499,7 @@ class SodarPortal implements IPortalModule {
     if (!fault) {
       return false;
     }
-    return Private.applyFault(context, fault, media);
+    return applyFault(context, fault, Private.faultReplies(media));
   }
 
   private _deps: IPortalDependencies;
@@ -515,10 +511,7 @@ class SodarPortal implements IPortalModule {
 
   private _apiRoutes: Record<
     string,
-    Record<
-      string,
-      { media: string; run: (c: IRequestContext) => Promise<void> }
-    >
+    Record<string, { media: string; run: Route }>
   > = {
     '/sodar/tokens/api/login': {
       POST: { media: TOKENS_MEDIA_TYPE, run: c => this._apiLogin(c) }
@@ -528,7 +521,7 @@ class SodarPortal implements IPortalModule {
     }
   };
 
-  private _pageRoutes: Record<string, (c: IRequestContext) => Promise<void>> = {
+  private _pageRoutes: Record<string, Route> = {
     'GET /sodar/': c => this._home(c),
     'GET /sodar/login': c => this._loginPage(c),
     'POST /sodar/login': c => this._login(c),
@@ -682,16 +675,8 @@ namespace Private {
     if (parts.length > 2 || !/^[A-Za-z0-9+/]*={0,2}$/.test(parts[1])) {
       return { kind: 'bad' };
     }
-    const decoded = Buffer.from(parts[1], 'base64').toString('utf8');
-    const index = decoded.indexOf(':');
-    if (index < 0) {
-      return { kind: 'bad' };
-    }
-    return {
-      kind: 'ok',
-      username: decoded.slice(0, index),
-      password: decoded.slice(index + 1)
-    };
+    const credentials = decodeBasic(parts[1]);
+    return credentials ? { kind: 'ok', ...credentials } : { kind: 'bad' };
   }
 
   /** `request.data` as DRF's JSON and form parsers give it. */
@@ -787,50 +772,33 @@ namespace Private {
     return match[1] === '-' ? -minutes : minutes;
   }
 
-  /** Runs a fault: wait, then answer garbage or an error, or let the route run. */
-  export async function applyFault(
-    { req, res, method, url }: IRequestContext,
-    fault: IFault,
-    media: string
-  ): Promise<boolean> {
-    if (fault.hangMs) {
-      const gone = new AbortController();
-      const abort = () => gone.abort();
-      res.once('close', abort);
-      await delay(fault.hangMs, gone.signal);
-      res.off('close', abort);
-      if (gone.signal.aborted || res.destroyed) {
-        return true;
-      }
-    }
-    if (fault.malformed) {
-      req.resume();
-      const body = '{"delete_count": 0, "expiry": null, "tok';
-      const success = method === 'POST' && url.pathname.endsWith('/login');
-      res.writeHead(fault.status ?? (success ? 201 : 200), {
-        'Content-Type': media === 'text/html' ? 'application/json' : media,
-        'Content-Length': Buffer.byteLength(body)
-      });
-      res.end(body);
-      return true;
-    }
-    if (fault.status !== undefined) {
-      // Drain the body so the client sees the answer rather than a reset.
-      req.resume();
-      if (fault.status >= 500 || media === 'text/html') {
-        serverError(res, fault.status, fault.message);
-      } else {
-        sendDrf(
+  /** How SODAR answers a fault on a route that answers `media`. */
+  export function faultReplies(media: string): IFaultReplies {
+    return {
+      malformed: ({ req, res, method, url }, status) => {
+        req.resume();
+        const success = method === 'POST' && url.pathname.endsWith('/login');
+        sendTruncated(
           res,
-          fault.status,
-          fault.message ?? DRF_DETAILS[fault.status] ?? 'Error',
-          media,
-          fault.status === 401
+          status ?? (success ? 201 : 200),
+          '{"delete_count": 0, "expiry": null, "tok',
+          media === 'text/html' ? 'application/json' : media
         );
+      },
+      error: ({ res }, status, message) => {
+        if (status >= 500 || media === 'text/html') {
+          serverError(res, status, message);
+        } else {
+          sendDrf(
+            res,
+            status,
+            message ?? DRF_DETAILS[status] ?? 'Error',
+            media,
+            status === 401
+          );
+        }
       }
-      return true;
-    }
-    return false;
+    };
   }
 
   /** DRF's default `detail` for statuses a fault may ask for. */

@@ -6,14 +6,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
 import { formatXdmodDate, parseInterval } from './dates';
-import { delay, IFault } from './faults';
+import { applyFault, sendTruncated } from './faults';
 import {
   addCookies,
+  decodeBasic,
+  findRoute,
   IRequestContext,
   parseCookies,
   readFields,
-  readJson,
   redirect,
+  Route,
   safeNext,
   sendHtml,
   sendJson,
@@ -21,7 +23,7 @@ import {
   wantsHtml
 } from './http';
 import { homePage, signInPage, tokenPage } from './pages';
-import type { IPortalDependencies, IPortalModule } from './portal';
+import { expireUserTokens, IPortalDependencies, IPortalModule } from './portal';
 import { ISession, SessionStore } from './sessions';
 import type { IDemoUser } from './users';
 import { XdmodTokenStore } from './xdmod-tokens';
@@ -123,15 +125,12 @@ class XdmodPortal implements IPortalModule {
         context.res.end();
         return true;
       }
-      const route = this._restRoutes[`${method} ${path}`];
-      if (!route) {
-        const known = Object.keys(this._restRoutes).some(key =>
-          key.endsWith(` ${path}`)
-        );
+      const route = findRoute(this._restRoutes, method, path);
+      if (typeof route === 'number') {
         sendJson(
           context.res,
-          known ? 405 : 404,
-          xdmodError(known ? 'Method Not Allowed' : 'Not Found')
+          route,
+          xdmodError(route === 405 ? 'Method Not Allowed' : 'Not Found')
         );
         return true;
       }
@@ -164,14 +163,9 @@ class XdmodPortal implements IPortalModule {
   async testHook(action: string, context: IRequestContext): Promise<boolean> {
     if (action === 'expire-token') {
       // Makes a user's token expire now, so clients can meet "Token has expired." at once.
-      const body = await readJson(context.req);
-      const user = this._deps.users.byName(String(body.username ?? ''));
-      if (!user) {
-        sendJson(context.res, 404, { message: 'No such user.' });
-        return true;
-      }
-      const expired = this._tokens.expire(user.id);
-      sendJson(context.res, expired ? 200 : 404, { expired });
+      await expireUserTokens(context, this._deps.users, id =>
+        this._tokens.expire(id)
+      );
       return true;
     }
     return false;
@@ -452,9 +446,18 @@ class XdmodPortal implements IPortalModule {
     if (!fault) {
       return false;
     }
-    return Private.applyFault(context, fault, status =>
-      Private.defaultFaultMessage(context.method, path, status)
-    );
+    return applyFault(context, fault, {
+      malformed: ({ res }, status) =>
+        sendTruncated(res, status ?? 200, '{"success":true,"data":{"tok'),
+      error: ({ res }, status, message) =>
+        sendJson(
+          res,
+          status,
+          xdmodError(
+            message ?? Private.defaultFaultMessage(context.method, path, status)
+          )
+        )
+    });
   }
 
   private _deps: IPortalDependencies;
@@ -463,7 +466,7 @@ class XdmodPortal implements IPortalModule {
   private _cors: Set<string>;
   private _jupyter: boolean;
 
-  private _restRoutes: Record<string, (c: IRequestContext) => Promise<void>> = {
+  private _restRoutes: Record<string, Route> = {
     'POST /rest/auth/login': c => this._login(c),
     'POST /rest/auth/logout': c => this._logout(c),
     'GET /rest/users/current/api/token': c => this._getToken(c),
@@ -475,7 +478,7 @@ class XdmodPortal implements IPortalModule {
       this._warehouse(c, () => Private.RAW_DATA)
   };
 
-  private _pageRoutes: Record<string, (c: IRequestContext) => Promise<void>> = {
+  private _pageRoutes: Record<string, Route> = {
     'GET /': c => this._home(c),
     'GET /profile/api-token': c => this._tokenPage(c),
     'POST /profile/api-token': c => this._tokenPageAction(c)
@@ -488,18 +491,7 @@ namespace Private {
     req: IncomingMessage
   ): { username: string; password: string } | undefined {
     const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!match) {
-      return undefined;
-    }
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-    const index = decoded.indexOf(':');
-    if (index < 0) {
-      return undefined;
-    }
-    return {
-      username: decoded.slice(0, index),
-      password: decoded.slice(index + 1)
-    };
+    return match ? decodeBasic(match[1]) : undefined;
   }
 
   /** The message XDMoD itself would give for a route failing with `status`. */
@@ -523,44 +515,6 @@ namespace Private {
       }
     }
     return STATUS_CODES[status] ?? 'Error';
-  }
-
-  /** Runs a fault: wait, then answer garbage or an error, or let the route run. */
-  export async function applyFault(
-    { req, res }: IRequestContext,
-    fault: IFault,
-    message: (status: number) => string
-  ): Promise<boolean> {
-    if (fault.hangMs) {
-      const gone = new AbortController();
-      const abort = () => gone.abort();
-      res.once('close', abort);
-      await delay(fault.hangMs, gone.signal);
-      res.off('close', abort);
-      if (gone.signal.aborted || res.destroyed) {
-        return true;
-      }
-    }
-    if (fault.malformed) {
-      const body = '{"success":true,"data":{"tok';
-      res.writeHead(fault.status ?? 200, {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(body)
-      });
-      res.end(body);
-      return true;
-    }
-    if (fault.status !== undefined) {
-      // Drain the body so the client sees the answer rather than a reset.
-      req.resume();
-      sendJson(
-        res,
-        fault.status,
-        xdmodError(fault.message ?? message(fault.status))
-      );
-      return true;
-    }
-    return false;
   }
 
   /** What `/rest/v1/warehouse/resources` lists. */

@@ -7,10 +7,18 @@
  * Node's fetch is wrapped only to record what went over the wire (method, path, the
  * authentication scheme, whether a CSRF header was sent); the dashboard is the real demo.
  */
-import { createServer } from 'node:net';
-import { IRunningPortal, startPortal } from '../../../demo/src/server';
+import type { IRunningPortal } from '../../../demo/src/server';
 import { AxivionClient } from '../axivion';
 import { PortalError } from '../errors';
+import {
+  armFault,
+  clientMaker,
+  closedPort,
+  demoHook,
+  rejection,
+  resetDemo,
+  startDemo
+} from './portal-helpers';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -38,48 +46,23 @@ function recording(log: IWireRecord[]): typeof fetch {
   };
 }
 
+const newClient = clientMaker(AxivionClient, 'axivion', 'Axivion');
+
 function clientFor(
   base: string,
   options: { log?: IWireRecord[]; timeoutMs?: number } = {}
 ): AxivionClient {
-  return new AxivionClient(
-    {
-      id: 'axivion',
-      kind: 'axivion',
-      label: 'Axivion',
-      url: base,
-      envVars: AxivionClient.ENV_VARS
-    },
-    {
-      fetch: options.log ? recording(options.log) : undefined,
-      timeoutMs: options.timeoutMs
-    }
+  return newClient(
+    base,
+    options.log ? recording(options.log) : undefined,
+    options.timeoutMs
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PortalError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PortalError);
-    return error as PortalError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('AxivionClient against the demo dashboard', () => {
   let portal: IRunningPortal;
   let base: string;
   const alice = { username: 'alice', password: 'alice-password' };
-
-  async function hook(path: string, body: unknown) {
-    const response = await fetch(new URL(`__demo__/${path}`, portal.url), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body)
-    });
-    expect(response.ok).toBe(true);
-  }
 
   async function signedIn(
     options: { log?: IWireRecord[]; timeoutMs?: number } = {}
@@ -90,12 +73,7 @@ describe('AxivionClient against the demo dashboard', () => {
   }
 
   beforeAll(async () => {
-    portal = await startPortal({
-      port: 0,
-      jupyter: false,
-      testHooks: true,
-      logger: 'silent'
-    });
+    portal = await startDemo({ testHooks: true });
     base = `${portal.url}axivion/`;
   });
 
@@ -104,7 +82,7 @@ describe('AxivionClient against the demo dashboard', () => {
   });
 
   beforeEach(async () => {
-    await fetch(new URL('__demo__/reset', portal.url), { method: 'POST' });
+    await resetDemo(portal.url);
   });
 
   it('declares what the dashboard can do and where people sign in', () => {
@@ -244,7 +222,7 @@ describe('AxivionClient against the demo dashboard', () => {
   it('fetches a fresh CSRF token and retries once when the dashboard refuses an expired one', async () => {
     const log: IWireRecord[] = [];
     const client = await signedIn({ log });
-    await hook('axivion/expire-csrf', {});
+    await demoHook(portal.url, 'axivion/expire-csrf', {});
     const created = await client.create({ password: alice.password });
     expect(created.secret).toBeTruthy();
     expect(log.map(r => `${r.method} ${r.path}`)).toEqual([
@@ -259,7 +237,7 @@ describe('AxivionClient against the demo dashboard', () => {
   it('retries a CSRF refusal only once, then reports it as forbidden (403)', async () => {
     const log: IWireRecord[] = [];
     const client = await signedIn({ log });
-    await hook('faults', {
+    await armFault(portal.url, {
       route: 'POST /axivion/api/users/{user}/tokens',
       status: 403,
       message: 'Invalid CSRF token.'
@@ -273,7 +251,7 @@ describe('AxivionClient against the demo dashboard', () => {
   it('does not retry a 403 that is not about CSRF', async () => {
     const log: IWireRecord[] = [];
     const client = await signedIn({ log });
-    await hook('faults', {
+    await armFault(portal.url, {
       route: 'DELETE /axivion/api/tokens/{id}',
       status: 403,
       message: 'You may only manage your own API tokens.'
@@ -333,7 +311,7 @@ describe('AxivionClient against the demo dashboard', () => {
     const log: IWireRecord[] = [];
     const client = await signedIn({ log });
     await client.create({ password: alice.password });
-    await hook('axivion/expire-token', { username: 'alice' });
+    await demoHook(portal.url, 'axivion/expire-token', { username: 'alice' });
     expect((await client.status()).signedIn).toBe(false);
     log.length = 0;
     expect((await client.status()).signedIn).toBe(false);
@@ -346,7 +324,7 @@ describe('AxivionClient against the demo dashboard', () => {
     const other = clientFor(base);
     await other.signIn(alice);
     const made = await other.create({ password: alice.password });
-    await hook('axivion/expire-token', { id: made.id });
+    await demoHook(portal.url, 'axivion/expire-token', { id: made.id });
     const status = await client.status();
     expect(status.tokens).toEqual([
       expect.objectContaining({ id: made.id, valid: false, current: false })
@@ -374,7 +352,7 @@ describe('AxivionClient against the demo dashboard', () => {
     'reports %i on the list as a server failure with the message',
     async status => {
       const client = await signedIn();
-      await hook('faults', {
+      await armFault(portal.url, {
         route: 'GET /axivion/api/users/{user}/tokens',
         status,
         times: 1
@@ -391,7 +369,7 @@ describe('AxivionClient against the demo dashboard', () => {
   it('reports a 500 on create as a server failure and keeps the password', async () => {
     const log: IWireRecord[] = [];
     const client = await signedIn({ log });
-    await hook('faults', {
+    await armFault(portal.url, {
       route: 'POST /axivion/api/users/{user}/tokens',
       status: 500,
       times: 1
@@ -414,7 +392,7 @@ describe('AxivionClient against the demo dashboard', () => {
     'reports malformed JSON in %s as a bad response',
     async (_, route, call) => {
       const client = call === 'signIn' ? clientFor(base) : await signedIn();
-      await hook('faults', { route, malformed: true, times: 1 });
+      await armFault(portal.url, { route, malformed: true, times: 1 });
       const promise =
         call === 'signIn'
           ? client.signIn(alice)
@@ -427,7 +405,7 @@ describe('AxivionClient against the demo dashboard', () => {
 
   it('gives up on a dashboard that hangs', async () => {
     const client = await signedIn({ timeoutMs: 300 });
-    await hook('faults', {
+    await armFault(portal.url, {
       route: 'GET /axivion/api/users/{user}/tokens',
       hangMs: 3000,
       times: 1
@@ -436,13 +414,7 @@ describe('AxivionClient against the demo dashboard', () => {
   });
 
   it('reports a refused connection as a network failure', async () => {
-    const port = await new Promise<number>(resolve => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort();
     const error = await rejection(
       clientFor(`http://127.0.0.1:${port}/axivion/`).signIn(alice)
     );
@@ -477,10 +449,7 @@ describe('AxivionClient with a user name that needs escaping', () => {
   let portal: IRunningPortal;
 
   beforeAll(async () => {
-    portal = await startPortal({
-      port: 0,
-      jupyter: false,
-      logger: 'silent',
+    portal = await startDemo({
       users: [
         { id: 7, username: 'lab\\carol/x', password: 'pw', name: 'Carol' }
       ]

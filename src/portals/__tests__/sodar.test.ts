@@ -6,12 +6,18 @@
  * The client's fetch is Node's own; where a test counts requests it wraps that fetch and
  * passes every call through. Nothing stands in for the portal.
  */
-import { createServer } from 'node:net';
 import { inspect } from 'node:util';
-import { IRunningPortal, startPortal } from '../../../demo/src/server';
-import { PortalError } from '../errors';
+import type { IRunningPortal } from '../../../demo/src/server';
 import { PortalRegistry } from '../registry';
 import { SodarClient } from '../sodar';
+import {
+  armFault,
+  clientMaker,
+  closedPort,
+  rejection,
+  resetDemo,
+  startDemo
+} from './portal-helpers';
 
 const HOUR = 60 * 60 * 1000;
 const ALICE = { username: 'alice', password: 'alice-password' };
@@ -28,32 +34,7 @@ function countingFetch(): { fetch: typeof fetch; calls: () => number } {
   };
 }
 
-function clientFor(
-  base: string,
-  fetchImpl?: typeof fetch,
-  timeoutMs?: number
-): SodarClient {
-  return new SodarClient(
-    {
-      id: 'sodar',
-      kind: 'sodar',
-      label: 'SODAR',
-      url: base,
-      envVars: SodarClient.ENV_VARS
-    },
-    { fetch: fetchImpl, timeoutMs }
-  );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PortalError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PortalError);
-    return error as PortalError;
-  }
-  throw new Error('expected the call to fail');
-}
+const clientFor = clientMaker(SodarClient, 'sodar', 'SODAR');
 
 describe('SodarClient against the demo portal', () => {
   let portal: IRunningPortal;
@@ -72,21 +53,9 @@ describe('SodarClient against the demo portal', () => {
     return response.status === 200;
   }
 
-  async function fault(body: Record<string, unknown>) {
-    const response = await fetch(new URL('__demo__/faults', portal.url), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body)
-    });
-    expect(response.ok).toBe(true);
-  }
-
   beforeAll(async () => {
-    portal = await startPortal({
-      port: 0,
-      jupyter: false,
+    portal = await startDemo({
       testHooks: true,
-      logger: 'silent',
       users: [
         { id: 77, username: 'jörg', password: 'pässwörd-✓', name: 'Jörg' }
       ]
@@ -100,7 +69,7 @@ describe('SodarClient against the demo portal', () => {
   });
 
   beforeEach(async () => {
-    await fetch(new URL('__demo__/reset', portal.url), { method: 'POST' });
+    await resetDemo(portal.url);
   });
 
   it('declares what SODAR can do, and where people list and delete tokens', () => {
@@ -312,7 +281,11 @@ describe('SodarClient against the demo portal', () => {
   it.each([500, 502, 503])(
     'reports %s (an HTML error page) as a server failure',
     async status => {
-      await fault({ route: 'POST /sodar/tokens/api/login', status, times: 1 });
+      await armFault(portal.url, {
+        route: 'POST /sodar/tokens/api/login',
+        status,
+        times: 1
+      });
       const error = await rejection(client.create({ ...ALICE }));
       expect(error.reason).toBe('server');
       expect(error.status).toBe(status);
@@ -321,7 +294,10 @@ describe('SodarClient against the demo portal', () => {
   );
 
   it('reports a 406 (the portal wants another API version) as a bad response with its message', async () => {
-    await fault({ route: 'POST /sodar/tokens/api/login', status: 406 });
+    await armFault(portal.url, {
+      route: 'POST /sodar/tokens/api/login',
+      status: 406
+    });
     const error = await rejection(client.create({ ...ALICE }));
     expect(error.reason).toBe('bad-response');
     expect(error.portalMessage).toBe(
@@ -330,26 +306,26 @@ describe('SodarClient against the demo portal', () => {
   });
 
   it('reports malformed JSON as a bad response', async () => {
-    await fault({ route: 'POST /sodar/tokens/api/login', malformed: true });
+    await armFault(portal.url, {
+      route: 'POST /sodar/tokens/api/login',
+      malformed: true
+    });
     const error = await rejection(client.create({ ...ALICE }));
     expect(error.reason).toBe('bad-response');
   });
 
   it('gives up on a portal that hangs', async () => {
-    await fault({ route: 'POST /sodar/tokens/api/login', hangMs: 3000 });
+    await armFault(portal.url, {
+      route: 'POST /sodar/tokens/api/login',
+      hangMs: 3000
+    });
     const impatient = clientFor(base, undefined, 300);
     const error = await rejection(impatient.create({ ...ALICE }));
     expect(error.reason).toBe('timeout');
   });
 
   it('reports a refused connection as a network failure', async () => {
-    const port = await new Promise<number>(resolve => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort();
     const error = await rejection(
       clientFor(`http://127.0.0.1:${port}/sodar/`).create({ ...ALICE })
     );

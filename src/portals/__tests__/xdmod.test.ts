@@ -6,10 +6,16 @@
  * keeps no cookies, so the client gets a fetch that adds the signed-in session's cookies, as
  * the browser would. Nothing else stands in for the portal.
  */
-import { createServer } from 'node:net';
-import { IRunningPortal, startPortal } from '../../../demo/src/server';
-import { PortalError } from '../errors';
+import type { IRunningPortal } from '../../../demo/src/server';
 import { XdmodClient } from '../xdmod';
+import {
+  armFault,
+  clientMaker,
+  closedPort,
+  rejection,
+  resetDemo,
+  startDemo
+} from './portal-helpers';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -34,53 +40,14 @@ function withCookies(cookie: string): typeof fetch {
     });
 }
 
-function clientFor(
-  base: string,
-  fetchImpl?: typeof fetch,
-  timeoutMs?: number
-): XdmodClient {
-  return new XdmodClient(
-    {
-      id: 'xdmod',
-      kind: 'xdmod',
-      label: 'XDMoD',
-      url: base,
-      envVars: XdmodClient.ENV_VARS
-    },
-    { fetch: fetchImpl, timeoutMs }
-  );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PortalError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PortalError);
-    return error as PortalError;
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function fault(base: string, body: Record<string, unknown>) {
-  const response = await fetch(new URL('__demo__/faults', base), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body)
-  });
-  expect(response.ok).toBe(true);
-}
+const clientFor = clientMaker(XdmodClient, 'xdmod', 'XDMoD');
 
 describe('XdmodClient against the demo portal', () => {
   let portal: IRunningPortal;
   let client: XdmodClient;
 
   beforeAll(async () => {
-    portal = await startPortal({
-      port: 0,
-      jupyter: false,
-      testHooks: true,
-      logger: 'silent'
-    });
+    portal = await startDemo({ testHooks: true });
     const cookie = await signIn(portal.url, 'alice', 'alice-password');
     client = clientFor(portal.url, withCookies(cookie));
   });
@@ -90,7 +57,7 @@ describe('XdmodClient against the demo portal', () => {
   });
 
   beforeEach(async () => {
-    await fetch(new URL('__demo__/reset', portal.url), { method: 'POST' });
+    await resetDemo(portal.url);
   });
 
   it('says "signed out" on 401', async () => {
@@ -157,7 +124,7 @@ describe('XdmodClient against the demo portal', () => {
 
   it('reports a 500 on revoke with the portal message', async () => {
     await client.create();
-    await fault(portal.url, {
+    await armFault(portal.url, {
       route: 'DELETE /rest/users/current/api/token',
       status: 500
     });
@@ -168,7 +135,7 @@ describe('XdmodClient against the demo portal', () => {
   });
 
   it('reports malformed JSON as a bad response', async () => {
-    await fault(portal.url, {
+    await armFault(portal.url, {
       route: 'POST /rest/users/current/api/token',
       malformed: true
     });
@@ -179,7 +146,7 @@ describe('XdmodClient against the demo portal', () => {
   it('gives up on a portal that hangs', async () => {
     const cookie = await signIn(portal.url, 'alice', 'alice-password');
     const impatient = clientFor(portal.url, withCookies(cookie), 300);
-    await fault(portal.url, {
+    await armFault(portal.url, {
       route: 'GET /rest/users/current/api/token',
       hangMs: 3000
     });
@@ -188,13 +155,7 @@ describe('XdmodClient against the demo portal', () => {
   });
 
   it('reports a refused connection as a network failure', async () => {
-    const port = await new Promise<number>(resolve => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort();
     const error = await rejection(
       clientFor(`http://127.0.0.1:${port}/`).status()
     );
@@ -236,12 +197,7 @@ describe('XdmodClient with a short-lived token', () => {
   });
 
   it('knows the exact expiry of a token that lives seconds', async () => {
-    portal = await startPortal({
-      port: 0,
-      jupyter: false,
-      tokenLifetime: '20 seconds',
-      logger: 'silent'
-    });
+    portal = await startDemo({ tokenLifetime: '20 seconds' });
     const cookie = await signIn(portal.url, 'demo', 'demo');
     const before = Date.now();
     const created = await clientFor(portal.url, withCookies(cookie)).create();
