@@ -4,6 +4,7 @@ import {
   IJupyterLabPageFixture,
   test as galataTest
 } from '@jupyterlab/galata';
+import type { PartialJSONObject } from '@lumino/coreutils';
 import * as path from 'path';
 
 /**
@@ -209,4 +210,20 @@ export async function answerDialog(page: Page, button: string): Promise<void> {
     .getByRole('dialog')
     .getByRole('button', { name: button, exact: true })
     .click();
+}
+
+/**
+ * Replace the configured portals (Galata keeps a test's user settings in memory, so this lasts
+ * for the test only).
+ */
+export async function setPortals(
+  page: Page,
+  portals: PartialJSONObject[]
+): Promise<void> {
+  await page.evaluate(async value => {
+    const registry = await window.galata.getPlugin(
+      '@jupyterlab/apputils-extension:settings'
+    );
+    await registry!.set('jupyterlab-portal-token:plugin', 'portals', value);
+  }, portals);
 }
