@@ -2,6 +2,7 @@
  * Helpers for the injector tests that run real kernels behind a real Jupyter server.
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SessionContext } from '@jupyterlab/apputils';
@@ -56,6 +57,43 @@ export function rFingerprint(name: string): string {
   return (
     `local({ v <- Sys.getenv("${name}", unset = NA); ` +
     'cat(if (is.na(v)) "unset" else paste(rev(utf8ToInt(v)), collapse = ","), "\\n", sep = "") })'
+  );
+}
+
+/**
+ * What the digest cells print for a variable: the SHA-256 of its UTF-8 bytes in hex, or `unset`.
+ * A digest, unlike a fingerprint, says nothing of the value, and stays short for a long one.
+ */
+export function digest(value: string | undefined): string {
+  if (value === undefined) {
+    return 'unset';
+  }
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/**
+ * A cell printing, one a line, `digest()` of the variables named `sprintf(pattern, i)` for
+ * `i` in `0 … count - 1`, read as the bytes the process environment holds (`os.environb`).
+ * It binds no name.
+ */
+export function pythonDigests(pattern: string, count: number): string {
+  return (
+    "print('\\n'.join((lambda env, sha: [sha(env[n]).hexdigest() if n in env else 'unset' " +
+    `for n in (b'${pattern}' % i for i in range(${count}))])` +
+    "(__import__('os').environb, __import__('hashlib').sha256)))"
+  );
+}
+
+/**
+ * The R cell of `pythonDigests`: the bytes `Sys.getenv` returns, hashed by `digest` (a
+ * dependency of IRkernel).
+ */
+export function rDigests(pattern: string, count: number): string {
+  return (
+    `local({ v <- Sys.getenv(sprintf("${pattern}", seq_len(${count}) - 1L), unset = NA, names = FALSE); ` +
+    'cat(vapply(v, function(x) if (is.na(x)) "unset" else ' +
+    'digest::digest(charToRaw(x), algo = "sha256", serialize = FALSE), "", USE.NAMES = FALSE), ' +
+    'sep = "\\n") })'
   );
 }
 

@@ -90,6 +90,10 @@ export const PYTHON: ILanguageSnippets = {
  * Snippets for R (IRkernel answers `readline` from stdin).
  *
  * `local()` keeps every name out of the global environment; the result is invisible.
+ *
+ * The answers arrive as text marked UTF-8, which `Sys.setenv` would re-encode for a locale that
+ * is not UTF-8 (`é` becomes `<U+00E9>` in the C locale of a container without `LANG`): marked
+ * as native instead, they reach the environment as the very bytes that were sent.
  */
 export const R: ILanguageSnippets = {
   set: (names, nonce) =>
@@ -117,6 +121,7 @@ export const R: ILanguageSnippets = {
       '      }',
       '    }',
       '  }',
+      '  values <- lapply(values, function(value) { Encoding(value) <- "unknown"; value })',
       '  do.call(Sys.setenv, values)',
       '  invisible(NULL)',
       '})'
