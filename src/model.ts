@@ -148,6 +148,14 @@ export class PortalTokenModel implements IDisposable {
     return expires ? expires.getTime() - Date.now() : null;
   }
 
+  /**
+   * Why the live token could not be put into the kernels at all (e.g. a value no environment
+   * can hold), or `null`.
+   */
+  get injectionError(): string | null {
+    return this._injectionError;
+  }
+
   /** Kernels that hold the live token. */
   get kernelCount(): number {
     return this.kernels.filter(kernel => kernel.state === 'injected').length;
@@ -562,7 +570,9 @@ export class PortalTokenModel implements IDisposable {
       return;
     }
     const id = this.config.id;
+    const before = this._injectionError;
     try {
+      this._injectionError = null;
       if (this._secret && this._autoInject) {
         const values = this.client.environment(this._secret);
         const variables: Record<string, string> = {};
@@ -575,8 +585,14 @@ export class PortalTokenModel implements IDisposable {
       } else {
         await this._injector.clear(id);
       }
-    } catch {
-      // Per-kernel failures are shown through the injector's status; nothing to add here.
+    } catch (error) {
+      // The injector refuses values no environment can hold (its message names the variable,
+      // never the value). Per-kernel failures are shown through its status instead.
+      this._injectionError =
+        error instanceof Error ? error.message : String(error);
+    }
+    if (this._injectionError !== before) {
+      this._changed.emit();
     }
   }
 
@@ -662,6 +678,7 @@ export class PortalTokenModel implements IDisposable {
   private _expiryNotice = new Signal<this, 'warning' | 'expired'>(this);
   private _portalChanged = new Signal<this, 'created' | 'removed'>(this);
   private _injector: IKernelInjector | null;
+  private _injectionError: string | null = null;
   private _isDisposed = false;
   private _queue: Promise<void> = Promise.resolve();
   private _secret: string | null = null;

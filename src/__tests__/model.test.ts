@@ -276,6 +276,26 @@ describe('PortalTokenModel', () => {
     portal.create = create;
   });
 
+  it('shows why the injector refused the token, and clears that once it is gone', async () => {
+    const set = injector.set.bind(injector);
+    injector.set = async () => {
+      throw new Error(
+        'The value of MEM_TOKEN is too long; it was not injected'
+      );
+    };
+    await model.refresh();
+    await model.generate();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(model.state).toBe('live');
+    expect(model.injectionError).toBe(
+      'The value of MEM_TOKEN is too long; it was not injected'
+    );
+    injector.set = set;
+    await model.revoke();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(model.injectionError).toBeNull();
+  });
+
   it('turning autoInject off scrubs the kernels but keeps the token', async () => {
     await model.refresh();
     await model.generate();

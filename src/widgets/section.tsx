@@ -197,6 +197,11 @@ function PortalBody(props: {
                 )}
           </p>
           <NotInjected model={model} trans={trans} />
+          {model.injectionError && (
+            <p className="jp-PortalToken-message jp-mod-error" role="alert">
+              {model.injectionError}
+            </p>
+          )}
           <div className="jp-PortalToken-actions">
             {button(
               trans.__('Copy token'),
