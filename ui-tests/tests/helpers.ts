@@ -4,7 +4,7 @@ import {
   IJupyterLabPageFixture,
   test as galataTest
 } from '@jupyterlab/galata';
-import type { PartialJSONObject } from '@lumino/coreutils';
+import type { PartialJSONObject, PartialJSONValue } from '@lumino/coreutils';
 import * as path from 'path';
 
 /**
@@ -213,17 +213,29 @@ export async function answerDialog(page: Page, button: string): Promise<void> {
 }
 
 /**
- * Replace the configured portals (Galata keeps a test's user settings in memory, so this lasts
- * for the test only).
+ * Change one of the extension's settings (Galata keeps a test's user settings in memory, so
+ * this lasts for the test only).
  */
+export async function setSetting(
+  page: Page,
+  key: string,
+  value: PartialJSONValue
+): Promise<void> {
+  await page.evaluate(
+    async ([name, data]) => {
+      const registry = await window.galata.getPlugin(
+        '@jupyterlab/apputils-extension:settings'
+      );
+      await registry!.set('jupyterlab-portal-token:plugin', name, data);
+    },
+    [key, value] as const
+  );
+}
+
+/** Replace the configured portals (for the test only, as `setSetting`). */
 export async function setPortals(
   page: Page,
   portals: PartialJSONObject[]
 ): Promise<void> {
-  await page.evaluate(async value => {
-    const registry = await window.galata.getPlugin(
-      '@jupyterlab/apputils-extension:settings'
-    );
-    await registry!.set('jupyterlab-portal-token:plugin', 'portals', value);
-  }, portals);
+  await setSetting(page, 'portals', portals);
 }
