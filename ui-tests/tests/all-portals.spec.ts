@@ -3,8 +3,8 @@ import {
   answerDialog,
   AXIVION,
   cellOutput,
+  generateIn,
   newNotebook,
-  openPortalSection,
   PYTHON_AXIVION,
   PYTHON_SODAR,
   PYTHON_USE_TOKEN,
@@ -41,23 +41,9 @@ test('three portals in one panel: variables side by side, scrubbed one portal at
   ]);
 
   // Each portal in its own section, each with its own way in.
-  const xdmod = await openPortalSection(page, XDMOD);
-  await xdmod.getByRole('button', { name: 'Generate token' }).click();
-  await expect(xdmod).toContainText('Live in 1 kernel');
-
-  const sodar = await openPortalSection(page, SODAR);
-  await sodar.getByLabel('Username').fill('demo');
-  await sodar.getByLabel('Password').fill('demo');
-  await sodar.getByRole('button', { name: 'Generate token' }).click();
-  await expect(sodar).toContainText('Live in 1 kernel');
-
-  const axivion = await openPortalSection(page, AXIVION);
-  await axivion.getByLabel('Username').fill('demo');
-  await axivion.getByLabel('Password').fill('demo');
-  await axivion.getByRole('button', { name: 'Sign in' }).click();
-  await axivion.getByLabel('Password').fill('demo');
-  await axivion.getByRole('button', { name: 'Generate token' }).click();
-  await expect(axivion).toContainText('Live in 1 kernel');
+  const xdmod = await generateIn(page, XDMOD);
+  const sodar = await generateIn(page, SODAR);
+  const axivion = await generateIn(page, AXIVION);
 
   expect(await run()).toEqual([
     'token: set status: 200',

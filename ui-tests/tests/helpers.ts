@@ -239,3 +239,26 @@ export async function setPortals(
 ): Promise<void> {
   await setSetting(page, 'portals', portals);
 }
+
+/**
+ * Make a live token at one of the demo's portals from its panel section, as the demo user:
+ * XDMoD with one click, SODAR through its form, Axivion by signing in and then creating.
+ * Resolves once the token is live in the one running kernel.
+ */
+export async function generateIn(
+  page: Page,
+  label: typeof XDMOD | typeof SODAR | typeof AXIVION
+) {
+  const section = await openPortalSection(page, label);
+  if (label !== XDMOD) {
+    await section.getByLabel('Username').fill('demo');
+    await section.getByLabel('Password').fill('demo');
+  }
+  if (label === AXIVION) {
+    await section.getByRole('button', { name: 'Sign in' }).click();
+    await section.getByLabel('Password').fill('demo');
+  }
+  await section.getByRole('button', { name: 'Generate token' }).click();
+  await expect(section).toContainText('Live in 1 kernel');
+  return section;
+}

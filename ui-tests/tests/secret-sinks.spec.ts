@@ -21,6 +21,7 @@ import {
   answerDialog,
   AXIVION,
   cellOutput,
+  generateIn,
   newNotebook,
   openPortalSection,
   portalUrl,
@@ -563,33 +564,21 @@ test('no secret reaches any sink in a full session', async ({
   ]);
 
   // Three tokens, each copied once: the clipboard is the one place a person gets them.
-  const xdmod = await openPortalSection(page, XDMOD);
-  await xdmod.getByRole('button', { name: 'Generate token' }).click();
-  await expect(xdmod).toContainText('Live in 1 kernel');
+  const xdmod = await generateIn(page, XDMOD);
   leaks.add('XDMoD token', await copyToken(page, XDMOD));
   await watchDom(
     page,
     leaks.needles.map(n => n.text)
   );
 
-  const sodar = await openPortalSection(page, SODAR);
-  await sodar.getByLabel('Username').fill('demo');
-  await sodar.getByLabel('Password').fill('demo');
-  await sodar.getByRole('button', { name: 'Generate token' }).click();
-  await expect(sodar).toContainText('Live in 1 kernel');
+  const sodar = await generateIn(page, SODAR);
   leaks.add('SODAR token', await copyToken(page, SODAR));
   await watchDom(
     page,
     leaks.needles.map(n => n.text)
   );
 
-  const axivion = await openPortalSection(page, AXIVION);
-  await axivion.getByLabel('Username').fill('demo');
-  await axivion.getByLabel('Password').fill('demo');
-  await axivion.getByRole('button', { name: 'Sign in' }).click();
-  await axivion.getByLabel('Password').fill('demo');
-  await axivion.getByRole('button', { name: 'Generate token' }).click();
-  await expect(axivion).toContainText('Live in 1 kernel');
+  const axivion = await generateIn(page, AXIVION);
   leaks.add('Axivion token', await copyToken(page, AXIVION));
   await watchDom(
     page,
