@@ -137,10 +137,12 @@ export class TestServer {
   sessionManager!: SessionManager;
 
   /**
-   * Start the server, the jupyter of the repository's venv first on PATH.
+   * Start the server, the jupyter of the repository's venv first on PATH. `config` adds to
+   * (or overrides) the server's traitlets configuration, by class.
    */
   async start(
-    additionalKernelSpecs: Record<string, unknown> = {}
+    additionalKernelSpecs: Record<string, unknown> = {},
+    config: Record<string, Record<string, unknown>> = {}
   ): Promise<void> {
     const bin = path.join(REPO, '.venv', 'bin');
     if (fs.existsSync(path.join(bin, 'jupyter-lab'))) {
@@ -159,10 +161,11 @@ export class TestServer {
     await this._server.start({
       additionalKernelSpecs: additionalKernelSpecs as any,
       configData: {
+        ...config,
         // Containers run tests as root.
-        ServerApp: { allow_root: true },
+        ServerApp: { allow_root: true, ...config.ServerApp },
         // Notice a killed kernel within half a second.
-        KernelRestarter: { time_to_dead: 0.5 }
+        KernelRestarter: { time_to_dead: 0.5, ...config.KernelRestarter }
       }
     });
     this.kernelManager = new KernelManager();
@@ -170,7 +173,15 @@ export class TestServer {
     this.kernelManager.connectTo = options => {
       const kernel = connectTo(options);
       kernel.anyMessage.connect((_, args) => {
-        this.messages.push({ direction: args.direction, msg: args.msg });
+        const recorded: IRecorded = {
+          direction: args.direction,
+          msg: args.msg
+        };
+        this.messages.push(recorded);
+        for (const waiter of this._waiters.filter(w => w.match(recorded))) {
+          this._waiters.splice(this._waiters.indexOf(waiter), 1);
+          waiter.resolve(recorded);
+        }
       });
       return kernel;
     };
@@ -183,6 +194,11 @@ export class TestServer {
       this.specsManager.ready,
       this.sessionManager.ready
     ]);
+  }
+
+  /** Resolves with the first message recorded from now on for which `match` holds. */
+  nextMessage(match: (recorded: IRecorded) => boolean): Promise<IRecorded> {
+    return new Promise(resolve => this._waiters.push({ match, resolve }));
   }
 
   /** A widget's session context (as a notebook has) for a kernel spec. */
@@ -215,6 +231,10 @@ export class TestServer {
   }
 
   private _contexts: SessionContext[] = [];
+  private _waiters: {
+    match: (recorded: IRecorded) => boolean;
+    resolve: (recorded: IRecorded) => void;
+  }[] = [];
   private _restore: (() => void) | null = null;
   private _server = new JupyterServer();
 }
