@@ -131,11 +131,17 @@ export class PortalTokenManager implements IDisposable {
    * in or out, or revoked the token, in the portal's own tab.
    */
   async refreshAll(): Promise<void> {
-    await Promise.all(
-      this.models
-        .filter(model => model.activity === null)
-        .map(model => model.refresh())
-    );
+    // Focus and visibilitychange come together when a tab is shown: ask once.
+    if (!this._refreshing) {
+      this._refreshing = Promise.all(
+        this.models
+          .filter(model => model.activity === null)
+          .map(model => model.refresh())
+      ).then(() => {
+        this._refreshing = null;
+      });
+    }
+    return this._refreshing;
   }
 
   /**
@@ -284,6 +290,7 @@ export class PortalTokenManager implements IDisposable {
   private _origin: string;
   private _registry: IPortalRegistry;
   private _tokenChanged = new Signal<this, PortalTokenModel>(this);
+  private _refreshing: Promise<void> | null = null;
   private _watchers: IDisposable[] = [];
 }
 

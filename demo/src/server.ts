@@ -276,6 +276,9 @@ namespace Private {
     }
 
     private _onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+      // A browser may close its socket while JupyterLab still answers (a kernel just shut
+      // down): the late write fails with EPIPE, which without a listener would end the process.
+      socket.on('error', () => socket.destroy());
       const path = (req.url ?? '').split('?')[0];
       const refuse = (status: number, text: string) => {
         this._logger.line(requestLine('GET', path, status));

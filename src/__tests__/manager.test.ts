@@ -219,9 +219,11 @@ describe('PortalTokenManager', () => {
       await jest.advanceTimersByTimeAsync(1000);
       expect(model.state).toBe('none');
 
-      // On focus every portal is asked; after dispose, nothing is.
+      // Shown again (focus and visibilitychange together): every portal is asked, once.
+      // After dispose, nothing is.
       const onFocus = portal.statusCalls;
       window.dispatchEvent(new Event('focus'));
+      document.dispatchEvent(new Event('visibilitychange'));
       await jest.advanceTimersByTimeAsync(0);
       expect(portal.statusCalls).toBe(onFocus + 1);
       watcher.dispose();
