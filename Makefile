@@ -17,7 +17,7 @@ SRC := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.
 DEMO_SRC := $(shell find demo/src -type f 2>/dev/null) demo/tsconfig.json
 PY_SRC := pyproject.toml install.json $(shell find jupyterlab_portal_token -name '*.py')
 
-.PHONY: demo test lint jest ui-test dist build setup clean help
+.PHONY: demo test lint jest ui-test dist build setup clean help bench
 
 help:
 	@echo "make demo   set up and run the demo portal with JupyterLab at http://127.0.0.1:$(PORT)/"
@@ -103,6 +103,12 @@ wheel-check: $(STAMPS)/dist
 
 ui-test: setup $(STAMPS)/chromium
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx playwright test -c ui-tests/playwright.config.ts
+
+# The benchmarks of docs/BENCHMARKS.md (not part of `make test`): prints their table, also left in
+# ui-tests/bench/results/. BENCH_PORT (default 8831), BENCH_IDLE_MINUTES (default 10), BENCH_REPS…
+bench: setup $(STAMPS)/chromium
+	@status=0; PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx playwright test -c ui-tests/bench.config.ts || status=$$?; \
+		echo; cat ui-tests/bench/results/table.md; exit $$status
 
 clean:
 	rm -rf $(STAMPS) lib demo/lib dist jupyterlab_portal_token/labextension tsconfig.tsbuildinfo
