@@ -212,7 +212,7 @@ export namespace TokenActions {
     if (!result.button.accept) {
       return;
     }
-    if (!(await model.replace())) {
+    if (!(await model.renew())) {
       notifyFailure(model, trans);
     }
   }

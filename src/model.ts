@@ -347,9 +347,10 @@ export class PortalTokenModel implements IDisposable {
   }
 
   /**
-   * Replace the live token with a new one without a gap in the kernels: they hold the old value
-   * until the new one takes its place. Single-token portals must revoke first; others revoke
-   * the old token once the new one is in.
+   * Replace the portal's token with a new one made here: a stored or expired one, or the live
+   * one without a gap in the kernels (they hold the old value until the new one takes its
+   * place). Single-token portals must revoke first; others revoke the old token once the new
+   * one is in.
    */
   async renew(): Promise<boolean> {
     const done = await this._run('generating', async () => {
@@ -377,22 +378,6 @@ export class PortalTokenModel implements IDisposable {
         await this._revokeQuietly(old.id);
       }
       await this._refreshListQuietly();
-    });
-    if (done) {
-      this._portalChanged.emit('created');
-    }
-    return done;
-  }
-
-  /**
-   * Revoke the portal's token and create a new one here.
-   */
-  async replace(): Promise<boolean> {
-    const done = await this._run('generating', async () => {
-      await this._revokeQuietly();
-      this._setToken('none', null, null);
-      const { secret, ...info } = await this.client.create();
-      this._setToken('live', info, secret);
     });
     if (done) {
       this._portalChanged.emit('created');

@@ -329,7 +329,7 @@ describe('PortalTokenManager', () => {
       expect(b.injector.live.has('s')).toBe(false);
 
       // B replaces it: A's token is dead, so A stops injecting it.
-      await b.model().replace();
+      await b.model().renew();
       expect(b.injector.live.get('s')).toEqual({
         SHARED_TOKEN: 'tab-secret-2'
       });

@@ -177,7 +177,7 @@ describe('PortalTokenModel', () => {
     };
     await model.refresh();
     expect(model.state).toBe('expired');
-    expect(await model.replace()).toBe(true);
+    expect(await model.renew()).toBe(true);
     expect(portal.calls).toEqual(['status', 'revoke', 'create']);
     expect(model.state).toBe('live');
   });
