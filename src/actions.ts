@@ -194,6 +194,46 @@ export namespace TokenActions {
     }
   }
 
+  /**
+   * Ask, then revoke tokens picked from a portal's list (one, or several at once). Resolves
+   * whether they were revoked; failures are shown by the panel from the model's error.
+   */
+  export async function revokeListed(
+    model: PortalTokenModel,
+    ids: string[],
+    trans: TranslationBundle
+  ): Promise<boolean> {
+    const names = ids.map(
+      id => model.tokens.find(token => token.id === id)?.label || id
+    );
+    const ownId = model.state === 'live' ? model.token?.id : undefined;
+    const includesOwn = ownId !== undefined && ids.includes(ownId);
+    const result = await showDialog({
+      title: trans._n(
+        'Revoke %1 token at %2?',
+        'Revoke %1 tokens at %2?',
+        ids.length,
+        model.config.label
+      ),
+      body: [
+        names.join(', '),
+        includesOwn
+          ? trans.__(
+              'This includes the token in use in your kernels: it is removed from them.'
+            )
+          : trans.__('Anything that uses them stops working.')
+      ].join('\n'),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Revoke') })
+      ]
+    });
+    if (!result.button.accept) {
+      return false;
+    }
+    return ids.length === 1 ? model.revoke(ids[0]) : model.revokeMany(ids);
+  }
+
   /** Ask, then replace the portal's token with a new one made here. */
   export async function replace(
     model: PortalTokenModel,

@@ -1,6 +1,6 @@
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
+import { TokenActions } from '../actions';
 import type { PortalTokenModel } from '../model';
 import type { ITokenInfo } from '../tokens';
 import { formatDate } from './format';
@@ -33,39 +33,7 @@ export function TokenList(props: {
     setSelected(next);
   };
   const revoke = async (ids: string[]) => {
-    const names = ids.map(id => {
-      const token = tokens.find(item => item.id === id);
-      return token?.label || id;
-    });
-    const includesOwn = ownId !== undefined && ids.includes(ownId);
-    const result = await showDialog({
-      title: trans._n(
-        'Revoke %1 token at %2?',
-        'Revoke %1 tokens at %2?',
-        ids.length,
-        model.config.label
-      ),
-      body: [
-        names.join(', '),
-        includesOwn
-          ? trans.__(
-              'This includes the token in use in your kernels: it is removed from them.'
-            )
-          : trans.__('Anything that uses them stops working.')
-      ].join('\n'),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Revoke') })
-      ]
-    });
-    if (!result.button.accept) {
-      return;
-    }
-    const done =
-      ids.length === 1
-        ? await model.revoke(ids[0])
-        : await model.revokeMany(ids);
-    if (done) {
+    if (await TokenActions.revokeListed(model, ids, trans)) {
       setSelected(new Set());
     }
   };
