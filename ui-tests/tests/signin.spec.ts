@@ -34,10 +34,15 @@ test.describe('signing in through the portal', () => {
     await expect(page).toHaveURL(/\/jupyter\/lab/);
     const tab = page.getByRole('tab', { name: 'API tokens' });
     await expect(tab).toBeVisible({ timeout: 60000 });
-    // The layout may come back with the panel open already (JupyterLab's workspace).
-    if (!(await page.getByRole('region', { name: 'API tokens' }).isVisible())) {
-      await tab.click();
-    }
+    // The layout may come back with the panel open already (JupyterLab's workspace), and it
+    // may be restored after the tab shows: a click then closes it again. Click until it is open.
+    const region = page.getByRole('region', { name: 'API tokens' });
+    await expect(async () => {
+      if (!(await region.isVisible())) {
+        await tab.click();
+      }
+      await expect(region).toBeVisible({ timeout: 2000 });
+    }).toPass({ timeout: 30000 });
 
     const panel = page
       .getByRole('region', { name: 'API tokens' })
