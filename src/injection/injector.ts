@@ -822,6 +822,9 @@ export class KernelInjector implements IKernelInjector, IDisposable {
         future.done.then(resolve, reject);
       }
     );
+    // When the connection is lost first, `done` still rejects later ("Kernel connection
+    // disconnected"); the race below has moved on, so that rejection must not go unhandled.
+    replied.catch(() => undefined);
     link.inFlight += 1;
     try {
       const reply = await Promise.race([replied, link.lost]);
