@@ -50,6 +50,27 @@ module.exports = tseslint.config(
     }
   },
   {
+    // The plugins need these at once: the injector must follow the first kernels before their
+    // first cell, the manager must put a live token into them, and the panel is in the sidebar
+    // from the start. So they load with the plugins, in one chunk: every split made the
+    // extension heavier and startup no faster (see docs/BENCHMARKS.md, weight and startup).
+    files: ['src/index.ts'],
+    rules: {
+      'jupyter/prefer-lazy-imports': [
+        'warn',
+        {
+          ignoreImports: [
+            './actions',
+            './injection/injector',
+            './manager',
+            './portals/registry',
+            './widgets/panel'
+          ]
+        }
+      ]
+    }
+  },
+  {
     // Tests and their fixtures are not user-facing.
     files: ['src/**/__tests__/**'],
     rules: { 'jupyter/no-untranslated-string': 'off' }

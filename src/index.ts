@@ -9,11 +9,18 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { TokenActions } from './actions';
+import { keyIcon } from './icons';
+import { KernelInjector } from './injection/injector';
+import { PortalTokenManager } from './manager';
+import { PortalRegistry } from './portals/registry';
 import {
   IKernelInjector,
   IPortalRegistry,
   IPortalTokenManager
 } from './tokens';
+import { TokenPanel } from './widgets/panel';
+import { TokenStatus } from './widgets/status';
 
 /**
  * The settings' id: the schema is `schema/plugin.json`.
@@ -28,10 +35,7 @@ const registryPlugin: JupyterFrontEndPlugin<IPortalRegistry> = {
   description: 'Makes API clients for the portal kinds the extension knows.',
   autoStart: true,
   provides: IPortalRegistry,
-  activate: async (): Promise<IPortalRegistry> => {
-    const { PortalRegistry } = await import('./portals/registry');
-    return new PortalRegistry();
-  }
+  activate: (): IPortalRegistry => new PortalRegistry()
 };
 
 /**
@@ -43,13 +47,12 @@ const injectorPlugin: JupyterFrontEndPlugin<IKernelInjector> = {
   autoStart: true,
   provides: IKernelInjector,
   optional: [INotebookTracker, IConsoleTracker, ITranslator],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker | null,
     consoles: IConsoleTracker | null,
     translator: ITranslator | null
-  ): Promise<IKernelInjector> => {
-    const { KernelInjector } = await import('./injection/injector');
+  ): IKernelInjector => {
     const injector = new KernelInjector({
       kernelManager: app.serviceManager.kernels,
       kernelSpecManager: app.serviceManager.kernelspecs,
@@ -88,7 +91,6 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
     registry: IPortalRegistry,
     injector: IKernelInjector | null
   ): Promise<IPortalTokenManager> => {
-    const { PortalTokenManager } = await import('./manager');
     const manager = new PortalTokenManager({
       registry,
       injector,
@@ -144,15 +146,12 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IPortalTokenManager],
   optional: [ILayoutRestorer, ITranslator],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     manager: IPortalTokenManager,
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null
-  ): Promise<void> => {
-    const { TokenPanel } = await import('./widgets/panel');
-    const { keyIcon } = await import('./icons');
-    const { TokenActions } = await import('./actions');
+  ): void => {
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_portal_token'
     );
@@ -202,13 +201,12 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IPortalTokenManager],
   optional: [ICommandPalette, ITranslator],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     manager: IPortalTokenManager,
     palette: ICommandPalette | null,
     translator: ITranslator | null
-  ): Promise<void> => {
-    const { TokenActions } = await import('./actions');
+  ): void => {
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_portal_token'
     );
@@ -302,16 +300,15 @@ const statusPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IPortalTokenManager],
   optional: [IStatusBar, ITranslator],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     manager: IPortalTokenManager,
     statusBar: IStatusBar | null,
     translator: ITranslator | null
-  ): Promise<void> => {
+  ): void => {
     if (!statusBar) {
       return;
     }
-    const { TokenStatus } = await import('./widgets/status');
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_portal_token'
     );
