@@ -219,9 +219,11 @@ describe('KernelInjector with many, busy, dying and restarting ipykernels', () =
     );
 
     const secret = makeSecret();
+    const from = server.messages.length;
     t0 = Date.now();
     await injector.set(SOURCE, { [NAME]: secret.value });
     const manyMs = Date.now() - t0;
+    const exchanged = server.messages.slice(from);
     process.stderr.write(
       `set() took ${oneMs} ms for 1 kernel, ${manyMs} ms for 20 (starting 19 took ${startMs} ms)\n`
     );
@@ -233,6 +235,39 @@ describe('KernelInjector with many, busy, dying and restarting ipykernels', () =
     expect(statuses.map(status => status.state)).toEqual(
       Array(20).fill('injected')
     );
+    // One stdin round trip each: one input request per injection, answered once, final.
+    const injections = exchanged.filter(
+      ({ direction, msg }) =>
+        direction === 'send' &&
+        msg.header.msg_type === 'execute_request' &&
+        String((msg.content as { code?: string }).code).includes(
+          `__portal_token_set(('${NAME}',)`
+        )
+    );
+    expect(injections).toHaveLength(20);
+    const inputRequests = exchanged.filter(
+      ({ direction, msg }) =>
+        direction === 'recv' && msg.header.msg_type === 'input_request'
+    );
+    expect(
+      injections.map(
+        ({ msg }) =>
+          inputRequests.filter(
+            request =>
+              (request.msg.parent_header as { msg_id?: string }).msg_id ===
+              msg.header.msg_id
+          ).length
+      )
+    ).toEqual(Array(20).fill(1));
+    const inputReplies = exchanged.filter(
+      ({ direction, msg }) =>
+        direction === 'send' && msg.header.msg_type === 'input_reply'
+    );
+    expect(
+      inputReplies.map(({ msg }) =>
+        String((msg.content as { value?: string }).value).slice(32, 34)
+      )
+    ).toEqual(Array(20).fill(':F'));
     expect(
       await Promise.all(
         kernels.map(kernel => run(kernel, pythonFingerprint(NAME)))

@@ -5,6 +5,7 @@
  */
 import type { ISessionContext } from '@jupyterlab/apputils';
 import type { IChangedArgs } from '@jupyterlab/coreutils';
+import { Buffer } from 'buffer';
 import { Kernel, KernelMessage, KernelSpec } from '@jupyterlab/services';
 import { PromiseDelegate, UUID } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
@@ -43,6 +44,9 @@ export class FakeRequest {
   /** Values the client answered to this request's input requests, in order. */
   readonly answers: string[] = [];
 
+  /** The prompts of this request's input requests, in order. */
+  readonly prompts: string[] = [];
+
   onStdin:
     ((msg: KernelMessage.IStdinMessage) => void | PromiseLike<void>) | null =
     null;
@@ -78,6 +82,7 @@ export class FakeRequest {
     });
     msg.parent_header = this.msg.header;
     this.kernel.asked.set(msg.header.msg_id, this);
+    this.prompts.push(prompt);
     const before = this.answers.length;
     void this.onStdin?.(msg);
     return this.answers.length > before
@@ -86,40 +91,21 @@ export class FakeRequest {
   }
 
   /**
-   * Run the injection code's stdin exchange as the kernel would (see `languages.ts`): ask for
-   * each missing variable, keep answers it needs, then ask for the end. Returns the variables
-   * the kernel would set.
+   * Run the injection code's stdin exchange as the kernel would (see `StdinKernel`), reading
+   * each answer right after asking. A prompt the client leaves unanswered would keep a real
+   * kernel waiting forever: it throws. Returns the variables the kernel would set.
    */
   runStdinExchange(fixedPrompt?: string): Record<string, string> {
-    const nonce = /[0-9a-f]{32}/.exec(this.code)?.[0] ?? '';
-    // The names are listed on the nonce's line or the one before it, in every language.
-    const lines = this.code.split('\n');
-    const at = lines.findIndex(line => line.includes(nonce));
-    const setCode = lines.slice(Math.max(0, at - 1), at + 1).join('\n');
-    const wanted = [
-      ...new Set(
-        [...setCode.matchAll(/["']([A-Z_][A-Z0-9_]*)["']/g)].map(m => m[1])
-      )
-    ];
-    const prefix = `${nonce}:`;
-    const values: Record<string, string> = {};
-    let answer: string | undefined = '';
-    for (let round = 0; round < 4 * wanted.length + 4; round++) {
-      const missing = wanted.filter(name => !(name in values));
-      if (missing.length === 0 && answer === prefix) {
-        this.received = values;
-        return values;
+    const kernel = StdinKernel.fromCode(this.code, fixedPrompt);
+    while (!kernel.done) {
+      const answer = this.ask(kernel.prompt());
+      if (answer === undefined) {
+        throw new Error('the kernel would wait for an answer forever');
       }
-      answer = this.ask(fixedPrompt ?? prefix + (missing[0] ?? ''));
-      if (missing.length > 0 && answer?.startsWith(prefix)) {
-        const rest = answer.slice(prefix.length);
-        const cut = rest.indexOf(':');
-        if (cut > 0 && missing.includes(rest.slice(0, cut))) {
-          values[rest.slice(0, cut)] = rest.slice(cut + 1);
-        }
-      }
+      kernel.read(answer);
     }
-    throw new Error('no answer from the frontend');
+    this.received = kernel.values;
+    return kernel.values!;
   }
 
   /** What the kernel set, once the exchange is done. */
@@ -162,6 +148,97 @@ export class FakeRequest {
   }
 
   private _done = new PromiseDelegate<KernelMessage.IExecuteReplyMsg>();
+}
+
+/**
+ * The logic of the injection code's stdin exchange (see `languages.ts`), as each language's
+ * snippet has it: ask `<nonce>:*` until answered with a payload of exactly the wanted names in
+ * lowercase hex; unless its flag is `F`, ask `<nonce>:` until answered `<nonce>:`; give up after
+ * 8 reads (`read` throws).
+ */
+export class StdinKernel {
+  constructor(
+    readonly nonce: string,
+    readonly wanted: readonly string[],
+    /** A prompt of the kernel's own (like IJulia's `readline`), instead of the code's. */
+    readonly fixedPrompt?: string
+  ) {}
+
+  /** The model of the code sent, its nonce and names taken from the code. */
+  static fromCode(code: string, fixedPrompt?: string): StdinKernel {
+    const nonce = /[0-9a-f]{32}/.exec(code)?.[0] ?? '';
+    // The names are listed on the nonce's line or the one before it, in every language.
+    const lines = code.split('\n');
+    const at = lines.findIndex(line => line.includes(nonce));
+    const setCode = lines.slice(Math.max(0, at - 1), at + 1).join('\n');
+    const wanted = [
+      ...new Set(
+        [...setCode.matchAll(/["']([A-Z_][A-Z0-9_]*)["']/g)].map(m => m[1])
+      )
+    ];
+    return new StdinKernel(nonce, wanted, fixedPrompt);
+  }
+
+  /** The values taken, once taken. */
+  values: Record<string, string> | null = null;
+  /** The exchange is over: the kernel sets `values` and asks no more. */
+  done = false;
+  /** How many answers were read. */
+  reads = 0;
+
+  /** The prompt of the next input request. */
+  prompt(): string {
+    return this.fixedPrompt ?? `${this.nonce}:${this.values ? '' : '*'}`;
+  }
+
+  /** Take one answer. */
+  read(answer: string): void {
+    if (this.done) {
+      throw new Error('the kernel asks no more');
+    }
+    const prefix = `${this.nonce}:`;
+    this.reads += 1;
+    if (this.values) {
+      this.done = answer === prefix;
+    } else if (
+      answer.startsWith(prefix) &&
+      /^[FD]$/.test(answer.charAt(prefix.length))
+    ) {
+      this.values = parsePayload(answer.slice(prefix.length + 1), this.wanted);
+      this.done = this.values !== null && answer[prefix.length] === 'F';
+    }
+    if (!this.done && this.reads >= 8) {
+      this.values = null;
+      throw new Error('no answer from the frontend');
+    }
+  }
+}
+
+/**
+ * The values of a payload `NAME=HEX,…` as the kernel's code reads it: `null` unless it holds
+ * exactly the `wanted` names, each with the lowercase hex of UTF-8 text without NUL.
+ */
+export function parsePayload(
+  payload: string,
+  wanted: readonly string[]
+): Record<string, string> | null {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const values: Record<string, string> = {};
+  for (const part of payload.split(',')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=((?:[0-9a-f]{2})*)$/.exec(part);
+    if (!match || match[1] in values || !wanted.includes(match[1])) {
+      return null;
+    }
+    try {
+      values[match[1]] = decoder.decode(Buffer.from(match[2], 'hex'));
+    } catch {
+      return null;
+    }
+    if (values[match[1]].includes('\0')) {
+      return null;
+    }
+  }
+  return Object.keys(values).length === wanted.length ? values : null;
 }
 
 /**

@@ -9,10 +9,12 @@ import type { Kernel } from '@jupyterlab/services';
 import { KernelInjector } from '../injection';
 import {
   fingerprint,
+  hex,
   makeSecret,
   onFirstStatusAfter,
   pythonFingerprint,
   run,
+  stdinOf,
   TestServer
 } from './injection-server';
 
@@ -66,6 +68,15 @@ describe('KernelInjector with ipykernel', () => {
     expect(await run(bare, pythonFingerprint('X_TOKEN'))).toBe(
       fingerprint(SECRET.value)
     );
+    // One input request, answered once, with the value hex-encoded.
+    const { requests, replies } = stdinOf(
+      server.messages,
+      "__portal_token_set(('X_TOKEN',)"
+    );
+    expect(requests).toEqual([expect.stringMatching(/^[0-9a-f]{32}:\*$/)]);
+    expect(replies).toEqual([
+      `${requests[0].slice(0, -1)}FX_TOKEN=${hex(SECRET.value)}`
+    ]);
   });
 
   it('gives a widget’s new kernel the value before its first cell', async () => {
@@ -224,10 +235,12 @@ describe('KernelInjector with ipykernel', () => {
 
   it('never sent the value but in input replies: not in code, output, history or logs', async () => {
     const { messages } = server;
+    // The value travels hex-encoded: a leak could be either.
+    const forms = [SECRET.core, hex(SECRET.core)];
     const leaks = messages.filter(
       ({ msg }) =>
         msg.header.msg_type !== 'input_reply' &&
-        JSON.stringify(msg).includes(SECRET.core)
+        forms.some(form => JSON.stringify(msg).includes(form))
     );
     expect(leaks.map(({ msg }) => msg.header.msg_type)).toEqual([]);
 
@@ -235,7 +248,7 @@ describe('KernelInjector with ipykernel', () => {
     const replies = messages.filter(
       ({ msg }) =>
         msg.header.msg_type === 'input_reply' &&
-        JSON.stringify(msg).includes(SECRET.core)
+        JSON.stringify(msg).includes(hex(SECRET.core))
     );
     expect(replies.length).toBeGreaterThanOrEqual(4);
     const injections = messages.filter(
@@ -264,9 +277,13 @@ describe('KernelInjector with ipykernel', () => {
     const entries = JSON.stringify(history.content);
     expect(entries).toContain('X_TOKEN');
     expect(entries).not.toContain('__portal_token_set');
-    expect(entries).not.toContain(SECRET.core);
+    for (const form of forms) {
+      expect(entries).not.toContain(form);
+    }
 
     expect(server.log).toContain('Kernel started');
-    expect(server.log).not.toContain(SECRET.core);
+    for (const form of forms) {
+      expect(server.log).not.toContain(form);
+    }
   });
 });

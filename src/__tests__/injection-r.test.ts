@@ -10,12 +10,14 @@ import type { Kernel } from '@jupyterlab/services';
 import { KernelInjector } from '../injection';
 import {
   fingerprint,
+  hex,
   IR_SPEC,
   irkernelMissing,
   makeSecret,
   onFirstStatusAfter,
   rFingerprint,
   run,
+  stdinOf,
   TestServer
 } from './injection-server';
 
@@ -72,6 +74,15 @@ describeIfR('KernelInjector with IRkernel', () => {
     );
     // Nothing is left behind in the global environment.
     expect(await run(bare, globals)).toBe(before);
+    // One input request, answered once, with the value hex-encoded.
+    const { requests, replies } = stdinOf(
+      server.messages,
+      'wanted <- c("X_TOKEN")'
+    );
+    expect(requests).toEqual([expect.stringMatching(/^[0-9a-f]{32}:\*$/)]);
+    expect(replies).toEqual([
+      `${requests[0].slice(0, -1)}FX_TOKEN=${hex(SECRET.value)}`
+    ]);
   });
 
   it('gives a widget’s new kernel the value before its first cell', async () => {
@@ -176,10 +187,12 @@ describeIfR('KernelInjector with IRkernel', () => {
 
   it('never sent the value but in input replies, though IRkernel broadcasts the code', async () => {
     const { messages } = server;
+    // The value travels hex-encoded: a leak could be either.
+    const forms = [SECRET.core, hex(SECRET.core)];
     const leaks = messages.filter(
       ({ msg }) =>
         msg.header.msg_type !== 'input_reply' &&
-        JSON.stringify(msg).includes(SECRET.core)
+        forms.some(form => JSON.stringify(msg).includes(form))
     );
     expect(leaks.map(({ msg }) => msg.header.msg_type)).toEqual([]);
 
@@ -196,11 +209,13 @@ describeIfR('KernelInjector with IRkernel', () => {
     const replies = messages.filter(
       ({ msg }) =>
         msg.header.msg_type === 'input_reply' &&
-        JSON.stringify(msg).includes(SECRET.core)
+        JSON.stringify(msg).includes(hex(SECRET.core))
     );
     expect(replies.length).toBeGreaterThanOrEqual(3);
 
     expect(server.log).toContain('Kernel started');
-    expect(server.log).not.toContain(SECRET.core);
+    for (const form of forms) {
+      expect(server.log).not.toContain(form);
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Helpers for the injector tests that run real kernels behind a real Jupyter server.
  */
+import { Buffer } from 'buffer';
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -115,6 +116,129 @@ export function run(
     }
   };
   return future.done.then(() => out.trim());
+}
+
+/** The lowercase hex of a string's UTF-8 bytes: how values travel to the kernel. */
+export function hex(value: string): string {
+  return Buffer.from(value, 'utf8').toString('hex');
+}
+
+/** What `exchange` saw: the prompts of the input requests, and the reply. */
+export interface IExchange {
+  prompts: string[];
+  reply: KernelMessage.IExecuteReplyMsg['content'];
+}
+
+/**
+ * Run injection code as the injector does (silent, stdin allowed), answering its input requests
+ * by hand: `respond` gets each prompt and a `send`, which it may call now, later, more than once
+ * or never (a lost request). `crossing` is sent right after the request, before any input
+ * request can reach us: an unasked answer crossing the kernel's first request.
+ */
+export async function exchange(
+  kernel: Kernel.IKernelConnection,
+  code: string,
+  respond: (prompt: string, send: (value: string) => void) => void,
+  options: { crossing?: string; silent?: boolean } = {}
+): Promise<IExchange> {
+  const future = kernel.requestExecute(
+    {
+      code,
+      silent: options.silent ?? true,
+      store_history: false,
+      allow_stdin: true,
+      stop_on_error: false
+    },
+    true
+  );
+  let parent: KernelMessage.IHeader = future.msg.header;
+  const send = (value: string) =>
+    kernel.sendInputReply(
+      { status: 'ok', value },
+      parent as KernelMessage.IHeader<'input_request'>
+    );
+  const prompts: string[] = [];
+  future.onStdin = msg => {
+    if (KernelMessage.isInputRequestMsg(msg)) {
+      prompts.push(String(msg.content.prompt));
+      parent = msg.header;
+      respond(String(msg.content.prompt), send);
+    }
+  };
+  if (options.crossing !== undefined) {
+    send(options.crossing);
+  }
+  const reply = await future.done;
+  return { prompts, reply: reply.content };
+}
+
+/**
+ * Run a cell that reads a line (`input()`, `readline()`), answer it with `typed` as a person
+ * would, and resolve with what the cell printed.
+ */
+export function runTyping(
+  kernel: Kernel.IKernelConnection,
+  code: string,
+  typed: string
+): Promise<string> {
+  const future = kernel.requestExecute({ code, store_history: true }, true);
+  let out = '';
+  future.onStdin = msg => {
+    if (KernelMessage.isInputRequestMsg(msg)) {
+      kernel.sendInputReply(
+        { status: 'ok', value: typed },
+        msg.header as KernelMessage.IHeader<'input_request'>
+      );
+    }
+  };
+  future.onIOPub = msg => {
+    if (KernelMessage.isStreamMsg(msg)) {
+      out += msg.content.text;
+    }
+  };
+  return future.done.then(() => out.trim());
+}
+
+/**
+ * The input requests a kernel made for the execute request whose code includes `marker`
+ * (the latest such request), and the input replies sent to them (unasked ones included), as
+ * recorded.
+ */
+export function stdinOf(
+  messages: IRecorded[],
+  marker: string
+): { requests: string[]; replies: string[] } {
+  const sent = messages.filter(
+    ({ direction, msg }) =>
+      direction === 'send' &&
+      msg.header.msg_type === 'execute_request' &&
+      String((msg.content as { code?: string }).code).includes(marker)
+  );
+  const id = sent[sent.length - 1]?.msg.header.msg_id;
+  const requests = messages.filter(
+    ({ direction, msg }) =>
+      direction === 'recv' &&
+      msg.header.msg_type === 'input_request' &&
+      (msg.parent_header as { msg_id?: string }).msg_id === id
+  );
+  const parents = new Set<string | undefined>([
+    id,
+    ...requests.map(({ msg }) => msg.header.msg_id)
+  ]);
+  const replies = messages.filter(
+    ({ direction, msg }) =>
+      direction === 'send' &&
+      msg.header.msg_type === 'input_reply' &&
+      parents.has((msg.parent_header as { msg_id?: string }).msg_id)
+  );
+  return {
+    requests: requests.map(({ msg }) =>
+      String((msg.content as { prompt?: string }).prompt)
+    ),
+    replies: replies.map(({ msg }) =>
+      String((msg.content as { value?: string }).value)
+    )
+  };
 }
 
 /** Every message any connection of a kernel manager sent or received. */

@@ -2,6 +2,7 @@
  * Message-level tests of the kernel injector, against recording fake kernels: what code is
  * sent, where the value travels, and how kernels, widgets and restarts are followed.
  */
+import { Buffer } from 'buffer';
 import { KernelMessage } from '@jupyterlab/services';
 import {
   JULIA,
@@ -17,12 +18,18 @@ import {
   FakeSessionContext,
   fakeSpecManager,
   flush,
-  model
+  model,
+  StdinKernel
 } from './injection-fakes';
 
 /** A value built to break out of any string literal it might be put in. */
 const SECRET = `tok-3f9a'"\\;\n)'); import os; os.system("rm -rf /") #\u00e9`;
 const OTHER = 'second-value-7c1e';
+
+/** The lowercase hex of a string's UTF-8 bytes: how values travel in the payload. */
+function hex(value: string): string {
+  return Buffer.from(value, 'utf8').toString('hex');
+}
 
 describe('KernelInjector (message level)', () => {
   let manager: FakeKernelManager;
@@ -87,19 +94,29 @@ describe('KernelInjector (message level)', () => {
       );
       expect(request.code).toContain('X_HOST');
       expect(request.code).toContain(reader);
-      expect(codeAndRequests(kernel)).not.toContain('tok-3f9a');
-      expect(codeAndRequests(kernel)).not.toContain(OTHER);
+      const sent = codeAndRequests(kernel);
+      for (const value of ['tok-3f9a', OTHER]) {
+        expect(sent).not.toContain(value);
+        expect(sent).not.toContain(hex(value));
+      }
 
-      // One reply per variable and one for the end; the values in input replies only.
+      // The values in input replies only, all in one. The code's own prompt is asked once
+      // and answered `F`; a prompt of the kernel's own tells nothing, so the values go with
+      // `D` and the end follows.
+      const nonce = /[0-9a-f]{32}/.exec(request.code)![0];
+      const payload = `X_TOKEN=${hex(SECRET)},X_HOST=${hex(OTHER)}`;
       const replies = inputReplies(kernel);
-      expect(replies.map(r => r.content.status)).toEqual(['ok', 'ok', 'ok']);
+      expect(replies.map(r => r.content.status)).toEqual(
+        replies.map(() => 'ok')
+      );
       const values = replies.map(r => (r.content as { value: string }).value);
-      expect(values.filter(v => v.endsWith(`:X_TOKEN:${SECRET}`))).toHaveLength(
-        1
-      );
-      expect(values.filter(v => v.endsWith(`:X_HOST:${OTHER}`))).toHaveLength(
-        1
-      );
+      if (fixedPrompt === undefined) {
+        expect(request.prompts).toEqual([`${nonce}:*`]);
+        expect(values).toEqual([`${nonce}:F${payload}`]);
+      } else {
+        expect(request.prompts).toEqual([fixedPrompt, fixedPrompt]);
+        expect(values).toEqual([`${nonce}:D${payload}`, `${nonce}:`]);
+      }
       // What the kernel's code keeps.
       expect(request.received).toEqual({ X_TOKEN: SECRET, X_HOST: OTHER });
 
@@ -144,12 +161,22 @@ describe('KernelInjector (message level)', () => {
     expect(PYTHON.set(['A', 'B'], 'n0nce')).toContain(
       "__portal_token_set(('A', 'B',), 'n0nce')"
     );
+    expect(PYTHON.set(['A'], 'n0nce')).toContain(
+      "bytes.fromhex(h).decode('utf-8')"
+    );
     expect(PYTHON.set(['A'], 'n0nce')).toContain('os.environ.update(values)');
+    expect(PYTHON.set(['A'], 'n0nce')).toContain('for _ in range(8):');
     expect(PYTHON.set(['A'], 'n0nce')).toContain('del __portal_token_set');
     expect(R.set(['A', 'B'], 'n0nce')).toContain('wanted <- c("A", "B")');
+    expect(R.set(['A'], 'n0nce')).toContain('lapply(bytes, rawToChar)');
     expect(R.set(['A'], 'n0nce')).toContain('do.call(Sys.setenv, values)');
+    expect(R.set(['A'], 'n0nce')).toContain('for (i in seq_len(8L))');
+    expect(R.set(['A'], 'n0nce')).not.toContain('Encoding(');
     expect(JULIA.set(['A'], 'n0nce')).toContain('let wanted = ("A",)');
+    expect(JULIA.set(['A'], 'n0nce')).toContain('hex2bytes(p[2])');
+    expect(JULIA.set(['A'], 'n0nce')).toContain('String(b)');
     expect(JULIA.set(['A'], 'n0nce')).toContain('ENV[name] = value');
+    expect(JULIA.set(['A'], 'n0nce')).toContain('for _ in 1:8');
     expect(snippetsFor('Python')).toBe(PYTHON);
     expect(snippetsFor('r')).toBe(R);
     expect(snippetsFor('Julia')).toBe(JULIA);
@@ -158,22 +185,175 @@ describe('KernelInjector (message level)', () => {
     expect(() => R.set(['A'], 'n0nce"); system("x')).toThrow();
   });
 
-  it('answers prompts by name, in turn when the kernel shows its own prompt, and unasked', () => {
-    const answers = new StdinAnswers({ A: 'a', B: 'b' }, 'N');
-    expect(answers.answer('N:B')).toBe('N:B:b');
-    expect(answers.unasked()).toBe('N:A:a');
-    // Once only.
-    expect(answers.unasked()).toBeNull();
-    expect(answers.answer('N:A')).toBe('N:A:a');
-    expect(new StdinAnswers({ A: 'a' }, 'N').unasked()).toBe('N:A:a');
-    expect(answers.complete).toBe(false);
-    expect(answers.answer('N:')).toBe('N:');
-    expect(answers.complete).toBe(true);
+  describe('StdinAnswers', () => {
+    const values = { A: 'a', B: '' };
+    const payload = 'A=61,B=';
 
-    const turns = new StdinAnswers({ A: 'a', B: 'b' }, 'N');
-    expect(
-      ['stdin> ', 'stdin> ', 'stdin> ', 'stdin> '].map(p => turns.answer(p))
-    ).toEqual(['N:A:a', 'N:B:b', 'N:', 'N:A:a']);
+    it('answers the code’s prompt once with every value, final, and never a value again', () => {
+      const answers = new StdinAnswers({ values, nonce: 'N' });
+      expect(answers.complete).toBe(false);
+      expect(answers.answer('N:*')).toBe(`N:F${payload}`);
+      expect(answers.complete).toBe(true);
+      expect(answers.unasked()).toBeNull();
+      // The kernel read something else first: `F` is what it reads next.
+      expect(answers.answer('N:*')).toBe('N:');
+      expect(answers.answer('stdin> ')).toBe('N:');
+      expect(answers.answer('N:')).toBe('N:');
+    });
+
+    it('hex-encodes the UTF-8 bytes of each value, whatever it holds', () => {
+      const hostile = {
+        QUOTES: `'"\``,
+        LINES: 'a\nb\r\n',
+        SEPARATORS: ':,=;N:F,B=41',
+        ACCENT: '\u00e9',
+        EMOJI: '\u{1F600}',
+        EMPTY: '',
+        LONG: 'x'.repeat(32000)
+      };
+      const answer = new StdinAnswers({ values: hostile, nonce: 'N' }).answer(
+        'N:*'
+      );
+      expect(answer).toMatch(/^N:F[A-Z]+=[0-9a-f]*(,[A-Z]+=[0-9a-f]*)*$/);
+      expect(answer).toContain(',ACCENT=c3a9,EMOJI=f09f9880,EMPTY=,LONG=78');
+      const kernel = new StdinKernel('N', Object.keys(hostile));
+      kernel.read(answer);
+      expect(kernel.done).toBe(true);
+      expect(kernel.values).toEqual(hostile);
+    });
+
+    it('refuses names that could break the payload', () => {
+      expect(
+        () => new StdinAnswers({ values: { 'A=1,B': 'x' }, nonce: 'N' })
+      ).toThrow(/Not a variable name/);
+    });
+
+    it('answers unasked once: the values to drain, or only the end once they went', () => {
+      const answers = new StdinAnswers({ values, nonce: 'N' });
+      expect(answers.unasked()).toBe(`N:D${payload}`);
+      expect(answers.unasked()).toBeNull();
+      // The request the unasked answer crossed, or that it answered: the values again.
+      expect(answers.answer('N:*')).toBe(`N:D${payload}`);
+      expect(answers.complete).toBe(false);
+      expect(answers.answer('N:')).toBe('N:');
+      expect(answers.complete).toBe(true);
+
+      // The values went, the request for the end got lost: only the end is missing.
+      const own = new StdinAnswers({ values, nonce: 'N' });
+      expect(own.answer('stdin> ')).toBe(`N:D${payload}`);
+      expect(own.unasked()).toBe('N:');
+      expect(own.complete).toBe(true);
+      expect(own.unasked()).toBeNull();
+    });
+
+    it('answers prompts of the kernel’s own with the values first, then the end only', () => {
+      const answers = new StdinAnswers({ values, nonce: 'N' });
+      expect(
+        ['stdin> ', 'stdin> ', 'stdin> ', 'stdin> '].map(p => answers.answer(p))
+      ).toEqual([`N:D${payload}`, 'N:', 'N:', 'N:']);
+      // The unasked answer is no turn: the first prompt may be the one it crossed.
+      const late = new StdinAnswers({ values, nonce: 'N' });
+      expect(late.unasked()).toBe(`N:D${payload}`);
+      expect(['stdin> ', 'stdin> '].map(p => late.answer(p))).toEqual([
+        `N:D${payload}`,
+        'N:'
+      ]);
+    });
+
+    /**
+     * The exchange with a kernel's stdin as a queue: each input request is sent (or lost on the
+     * way, `lost`) before the kernel reads the queue's head; a kernel that `purges` empties the
+     * queue before each request (ipykernel does, IRkernel does not). The unasked answer is sent
+     * just before the request numbered `unaskedBefore` reaches the frontend (`unaskedPurged`:
+     * it reached the kernel before its purge), or in the silence after a lost one. `stale`
+     * answers wait in the queue from an earlier injection. Returns what the kernel took and
+     * what is left in the queue.
+     */
+    function simulate(options: {
+      fixedPrompt?: string;
+      purges?: boolean;
+      lost?: number[];
+      unaskedBefore?: number;
+      unaskedPurged?: boolean;
+      stale?: string[];
+    }): { values: Record<string, string> | null; left: string[] } {
+      const answers = new StdinAnswers({ values, nonce: 'N' });
+      const kernel = new StdinKernel(
+        'N',
+        Object.keys(values),
+        options.fixedPrompt
+      );
+      let queue = [...(options.stale ?? [])];
+      for (let request = 0; !kernel.done; request++) {
+        const unasked =
+          request === options.unaskedBefore ? answers.unasked() : null;
+        if (options.purges) {
+          queue = [];
+        }
+        if (unasked !== null && !(options.purges && options.unaskedPurged)) {
+          queue.push(unasked);
+        }
+        if (options.lost?.includes(request)) {
+          const late = answers.complete ? null : answers.unasked();
+          if (late !== null) {
+            queue.push(late);
+          }
+        } else {
+          queue.push(answers.answer(kernel.prompt()));
+        }
+        if (queue.length === 0) {
+          throw new Error('the kernel waits forever');
+        }
+        kernel.read(queue.shift()!);
+      }
+      return { values: kernel.values, left: queue };
+    }
+
+    const SCENARIOS: [string, Parameters<typeof simulate>[0]][] = [
+      ['the normal case', {}],
+      ['the first request lost', { lost: [0] }],
+      ['the second request lost', { lost: [1] }],
+      ['an unasked answer crossing the first request', { unaskedBefore: 0 }],
+      [
+        'an unasked answer crossing the first request, after the purge',
+        { unaskedBefore: 0, purges: true }
+      ],
+      [
+        'an unasked answer crossing the first request, purged',
+        { unaskedBefore: 0, purges: true, unaskedPurged: true }
+      ],
+      ['an unasked answer crossing the second request', { unaskedBefore: 1 }],
+      ['a stale end in the queue', { stale: ['M:'] }],
+      [
+        'a stale end and an unasked answer crossing the first request',
+        { stale: ['M:'], unaskedBefore: 0 }
+      ],
+      ['a stale payload of another nonce', { stale: ['M:FA=62,B='] }]
+    ];
+
+    describe.each([
+      ['the code’s prompts', undefined],
+      ['prompts of the kernel’s own', 'stdin> ']
+    ])('with %s', (_, fixedPrompt) => {
+      it.each(SCENARIOS)(
+        '%s: the kernel takes the values, and no value is left over',
+        (__, options) => {
+          const { values: got, left } = simulate({ fixedPrompt, ...options });
+          expect(got).toEqual(values);
+          // At most the end can be left: it holds no value.
+          expect(left.filter(answer => answer !== 'N:')).toEqual([]);
+        }
+      );
+    });
+
+    it('takes one round trip in the normal case, three when an unasked answer crossed a request', () => {
+      const normal = new StdinKernel('N', ['A', 'B']);
+      const answers = new StdinAnswers({ values, nonce: 'N' });
+      normal.read(answers.answer(normal.prompt()));
+      expect(normal.done).toBe(true);
+      expect(normal.reads).toBe(1);
+      expect(simulate({ unaskedBefore: 0 }).left).toEqual(['N:']);
+    });
   });
 
   it('answers unasked when a running injection asks nothing (a lost input request)', async () => {
@@ -190,17 +370,57 @@ describe('KernelInjector (message level)', () => {
       jest.advanceTimersByTime(200);
       expect(kernel.sent).toHaveLength(1);
       jest.advanceTimersByTime(600);
-      expect(inputReplies(kernel).map(r => (r.content as any).value)).toEqual([
-        expect.stringMatching(new RegExp(`^[0-9a-f]{32}:X_TOKEN:`))
-      ]);
-      // The kernel took it; its request for the end gets through.
       const nonce = /[0-9a-f]{32}/.exec(request.code)![0];
+      // The values, to drain: the request may only be late, and get its own answer.
+      expect(inputReplies(kernel).map(r => (r.content as any).value)).toEqual([
+        `${nonce}:DX_TOKEN=${hex(SECRET)}`
+      ]);
+      // Once only.
+      jest.advanceTimersByTime(5000);
+      expect(inputReplies(kernel)).toHaveLength(1);
+      // The kernel took it; its request for the end gets through.
       expect(request.ask(`${nonce}:`)).toBe(`${nonce}:`);
       request.reply();
       jest.useRealTimers();
       await done;
       expect(injector.status('portal')[0].state).toBe('injected');
       expect(inputReplies(kernel)).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('answers a request that comes after its unasked answer with the values to drain, then the end', async () => {
+    jest.useFakeTimers();
+    try {
+      const kernel = widgetKernel('python3', { autoAnswer: false });
+      const done = injector.set('portal', { X_TOKEN: SECRET });
+      const request = kernel.requests[0];
+      request.busy();
+      jest.advanceTimersByTime(800);
+      const unasked = inputReplies(kernel).map(r => (r.content as any).value);
+      expect(unasked).toHaveLength(1);
+      // The request was late, not lost: the kernel (one that keeps what it was sent) reads
+      // the unasked answer for it, then this request's answer for its request for the end.
+      const model = StdinKernel.fromCode(request.code);
+      const queue = [...unasked];
+      while (!model.done) {
+        queue.push(request.ask(model.prompt())!);
+        model.read(queue.shift()!);
+      }
+      expect(model.values).toEqual({ X_TOKEN: SECRET });
+      expect(request.prompts).toEqual([
+        `${model.nonce}:*`,
+        `${model.nonce}:`,
+        `${model.nonce}:`
+      ]);
+      // Left over: the answer to its last request, the end.
+      expect(queue).toEqual([`${model.nonce}:`]);
+      request.reply();
+      jest.useRealTimers();
+      await done;
+      expect(injector.status('portal')[0].state).toBe('injected');
+      expect(inputReplies(kernel)).toHaveLength(4);
     } finally {
       jest.useRealTimers();
     }

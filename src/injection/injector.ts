@@ -702,7 +702,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     const failure = await this._execute(
       link,
       code,
-      new StdinAnswers({ ...variables }, nonce),
+      new StdinAnswers({ values: variables, nonce }),
       first
     );
     if (!entry.isCurrent(sourceId, generation)) {
@@ -725,7 +725,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    * An input request can get lost: right after a restart, the server may reuse a stdin channel
    * that has not reconnected to the new process yet, and the kernel would wait forever. So,
    * once the kernel runs this request and has asked nothing for a while, answer unasked; the
-   * code takes only answers it still needs and drains the rest (see `languages.ts`).
+   * code then drains any answer that comes after the one it took (see `languages.ts`).
    *
    * "Runs this request": seen on IOPub (`busy`), or, for the `first` request to a restarted
    * process (nothing of the user's can be ahead of it to read that answer), from the start,

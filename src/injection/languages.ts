@@ -5,20 +5,28 @@
  * (the way `getpass` reads a password), never as code, so no history, output or `execute_input`
  * broadcast can carry them.
  *
- * The stdin exchange (see `StdinAnswers`):
- * - the kernel asks with the prompt `<nonce>:<NAME>` for each variable it still misses, and
- *   takes any answer `<nonce>:<NAME>:<value>` for a variable it misses (others are dropped);
- * - once it has them all, it asks `<nonce>:` until it is answered `<nonce>:`, which drains any
- *   answer that came twice, so none is left for a later `input()` or `readline()`;
- * - it gives up (an error naming no value) after a few rounds without progress.
- * This lets the frontend answer again when an input request got lost (right after a restart the
- * server's stdin channel may reconnect after the kernel already asked), without any risk of a
- * value landing in the wrong variable.
+ * The stdin exchange (see `StdinAnswers`), one round trip in the normal case:
+ * - while it has no values, the kernel asks with the prompt `<nonce>:*`; it takes an answer
+ *   `<nonce>:<flag><payload>` only when the payload is `NAME=HEX,NAME=HEX,…` with exactly the
+ *   names it wants, each HEX the lowercase hex of a value's UTF-8 bytes (even length, only
+ *   `0-9a-f`, no NUL byte); anything else is dropped and asked for again;
+ * - flag `F` (final): the frontend sent nothing before this answer and sends nothing with a
+ *   value after it, so the kernel sets the variables and stops;
+ * - flag `D` (drain): the frontend sent, or may still send, another answer, so the kernel takes
+ *   the values, then asks `<nonce>:` until it is answered exactly `<nonce>:`, dropping anything
+ *   else: no answer holding a value is left for a later `input()` or `readline()`;
+ * - it gives up (an error naming no value, the values cleared) after `ROUNDS` reads.
+ * Hex keeps `=`, `,` and line breaks out of the payload, and hands R the very bytes that were
+ * sent, whatever its locale.
+ *
+ * This lets the frontend answer unasked when an input request got lost (right after a restart
+ * the server's stdin channel may reconnect after the kernel already asked), without any risk of
+ * a value landing in the wrong variable or being left behind.
  */
 
 /**
  * What a variable name may look like: it goes into code, so nothing that could break out of a
- * string literal.
+ * string literal (nor the payload's `=` and `,`).
  */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -26,6 +34,12 @@ export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * What a nonce may look like (it goes into code too).
  */
 const NONCE = /^[A-Za-z0-9]+$/;
+
+/**
+ * How many answers the kernel reads at most: one in the normal case, three after an unasked
+ * answer that crossed the kernel's request (the values, the crossed answer, the end).
+ */
+const ROUNDS = 8;
 
 /**
  * Whether a variable name is safe to put into code.
@@ -51,31 +65,43 @@ export interface ILanguageSnippets {
 /**
  * Snippets for Python (ipykernel forwards `getpass` to stdin).
  *
- * A helper function is defined and deleted in a `finally`; it clears what it read before any
- * error can be raised (a verbose traceback would show its locals).
+ * A helper function is defined and deleted in a `finally`; its own `finally` clears what it read
+ * before any error can be shown (a verbose traceback would show its locals). The environment is
+ * updated only once every value is decoded: all of them or none.
  */
 export const PYTHON: ILanguageSnippets = {
   set: (names, nonce) =>
     [
       'def __portal_token_set(names, nonce):',
       '    import getpass, os',
-      '    values, answer, rounds = {}, None, 0',
+      "    prefix, values, answer, parts, done = nonce + ':', None, None, None, False",
       '    try:',
-      "        while len(values) < len(names) or answer != nonce + ':':",
-      '            rounds += 1',
-      '            if rounds > 4 * len(names) + 4:',
-      '                values.clear()',
-      "                raise RuntimeError('no answer from the frontend')",
-      '            missing = [n for n in names if n not in values]',
-      "            answer = getpass.getpass(nonce + ':' + (missing[0] if missing else ''))",
-      "            if missing and answer.startswith(nonce + ':'):",
-      "                name, sep, value = answer[len(nonce) + 1:].partition(':')",
-      '                if sep and name in missing:',
-      '                    values[name] = value',
+      `        for _ in range(${ROUNDS}):`,
+      "            answer = getpass.getpass(prefix + ('*' if values is None else ''))",
+      '            if values is not None:',
+      '                done = answer == prefix',
+      "            elif answer[:len(prefix) + 1] in (prefix + 'F', prefix + 'D'):",
+      "                parts = [p.partition('=') for p in answer[len(prefix) + 1:].split(',')]",
+      '                if sorted(n for n, _, _ in parts) == sorted(names) and all(',
+      "                    s and len(h) % 2 == 0 and not h.strip('0123456789abcdef')",
+      '                    for _, s, h in parts',
+      '                ):',
+      '                    try:',
+      "                        values = {n: bytes.fromhex(h).decode('utf-8') for n, _, h in parts}",
+      '                    except UnicodeDecodeError:',
+      '                        pass',
+      "                    if values is not None and any('\\0' in v for v in values.values()):",
+      '                        values = None',
+      "                    done = values is not None and answer[len(prefix)] == 'F'",
+      '            if done:',
+      '                break',
+      '        if not done:',
+      "            raise RuntimeError('no answer from the frontend')",
       '        os.environ.update(values)',
       '    finally:',
-      '        values.clear()',
-      '        answer = value = None',
+      '        if values:',
+      '            values.clear()',
+      '        values = answer = parts = None',
       'try:',
       `    __portal_token_set(${Private.pythonTuple(names)}, ${Private.quote(nonce, "'", NONCE)})`,
       'finally:',
@@ -91,9 +117,12 @@ export const PYTHON: ILanguageSnippets = {
  *
  * `local()` keeps every name out of the global environment; the result is invisible.
  *
- * The answers arrive as text marked UTF-8, which `Sys.setenv` would re-encode for a locale that
- * is not UTF-8 (`é` becomes `<U+00E9>` in the C locale of a container without `LANG`): marked
- * as native instead, they reach the environment as the very bytes that were sent.
+ * `rawToChar` makes text marked as native from the very bytes that were sent, which `Sys.setenv`
+ * then passes on unchanged: text marked UTF-8 would be re-encoded for a locale that is not UTF-8
+ * (`é` becomes `<U+00E9>` in the C locale of a container without `LANG`). A NUL byte is refused
+ * before it, since `rawToChar` would quote the whole value in its error. The payload is split
+ * with a comma added, which keeps a trailing empty part that `strsplit` would drop; an empty
+ * value is decoded apart, since `substring` refuses no positions at all.
  */
 export const R: ILanguageSnippets = {
   set: (names, nonce) =>
@@ -101,27 +130,36 @@ export const R: ILanguageSnippets = {
       'local({',
       `  wanted <- ${Private.rVector(names)}`,
       `  prefix <- paste0(${Private.quote(nonce, '"', NONCE)}, ":")`,
-      '  values <- list()',
-      '  answer <- NULL',
-      '  rounds <- 0L',
-      '  repeat {',
-      '    missing <- setdiff(wanted, names(values))',
-      '    if (length(missing) == 0L && identical(answer, prefix)) break',
-      '    rounds <- rounds + 1L',
-      '    if (rounds > 4L * length(wanted) + 4L) {',
-      '      values <- answer <- NULL',
-      '      stop("no answer from the frontend", call. = FALSE)',
-      '    }',
-      '    answer <- readline(paste0(prefix, if (length(missing)) missing[[1L]] else ""))',
-      '    if (length(missing) && startsWith(answer, prefix)) {',
-      '      rest <- substring(answer, nchar(prefix) + 1L)',
-      '      cut <- regexpr(":", rest, fixed = TRUE)',
-      '      if (cut > 0L && substring(rest, 1L, cut - 1L) %in% missing) {',
-      '        values[[substring(rest, 1L, cut - 1L)]] <- substring(rest, cut + 1L)',
+      '  values <- answer <- parts <- hex <- bytes <- NULL',
+      '  done <- FALSE',
+      `  for (i in seq_len(${ROUNDS}L)) {`,
+      '    answer <- readline(paste0(prefix, if (is.null(values)) "*" else ""))',
+      '    if (!is.null(values)) {',
+      '      done <- identical(answer, prefix)',
+      '    } else if (substring(answer, 1L, nchar(prefix) + 1L) %in% paste0(prefix, c("F", "D"))) {',
+      '      parts <- strsplit(paste0(substring(answer, nchar(prefix) + 2L), ","), ",", fixed = TRUE)[[1L]]',
+      '      cut <- regexpr("=", parts, fixed = TRUE)',
+      '      keys <- substring(parts, 1L, cut - 1L)',
+      '      hex <- substring(parts, cut + 1L)',
+      '      if (all(cut > 0L) && !anyDuplicated(keys) && setequal(keys, wanted) &&',
+      '          all(nchar(hex) %% 2L == 0L) && !any(grepl("[^0123456789abcdef]", hex))) {',
+      '        bytes <- lapply(hex, function(h) {',
+      '          at <- seq_len(nchar(h) %/% 2L) * 2L',
+      '          if (length(at)) as.raw(strtoi(substring(h, at - 1L, at), 16L)) else raw(0L)',
+      '        })',
+      '        if (!any(vapply(bytes, function(b) any(b == as.raw(0L)), NA))) {',
+      '          values <- lapply(bytes, rawToChar)',
+      '          names(values) <- keys',
+      '          done <- substring(answer, nchar(prefix) + 1L, nchar(prefix) + 1L) == "F"',
+      '        }',
       '      }',
       '    }',
+      '    if (done) break',
       '  }',
-      '  values <- lapply(values, function(value) { Encoding(value) <- "unknown"; value })',
+      '  if (!done) {',
+      '    values <- answer <- parts <- hex <- bytes <- NULL',
+      '    stop("no answer from the frontend", call. = FALSE)',
+      '  }',
       '  do.call(Sys.setenv, values)',
       '  invisible(NULL)',
       '})'
@@ -132,34 +170,40 @@ export const R: ILanguageSnippets = {
 /**
  * Snippets for Julia (IJulia's `readprompt`, else `readline()`, read from stdin).
  *
- * A `let` block keeps every name local; the trailing `;` suppresses display.
+ * A `let` block keeps every name local; the trailing `;` suppresses display. `String` of
+ * `hex2bytes` makes the very bytes that were sent.
  */
 export const JULIA: ILanguageSnippets = {
   set: (names, nonce) =>
     [
       `let wanted = ${Private.juliaTuple(names)}, prefix = ${Private.quote(nonce, '"', NONCE)} * ":",`,
-      '    values = Dict{String,String}(), answer = "", rounds = 0',
+      '    values = nothing, answer = "", done = false',
       '  ask(p) = isdefined(Main, :IJulia) ? Main.IJulia.readprompt(p; password = true) : readline()',
-      '  while length(values) < length(wanted) || answer != prefix',
-      '    rounds += 1',
-      '    if rounds > 4 * length(wanted) + 4',
-      '      empty!(values)',
-      '      error("no answer from the frontend")',
-      '    end',
-      '    missing = [n for n in wanted if !haskey(values, n)]',
-      '    answer = ask(prefix * (isempty(missing) ? "" : first(missing)))',
-      '    if !isempty(missing) && startswith(answer, prefix)',
-      '      rest = answer[(ncodeunits(prefix) + 1):end]',
-      "      cut = findfirst(':', rest)",
-      '      if cut !== nothing && rest[1:prevind(rest, cut)] in missing',
-      '        values[rest[1:prevind(rest, cut)]] = rest[nextind(rest, cut):end]',
+      `  for _ in 1:${ROUNDS}`,
+      '    answer = ask(values === nothing ? prefix * "*" : prefix)',
+      '    if values !== nothing',
+      '      done = answer == prefix',
+      '    elseif startswith(answer, prefix * "F") || startswith(answer, prefix * "D")',
+      "      parts = [split(p, '='; limit = 2) for p in split(answer[(ncodeunits(prefix) + 2):end], ',')]",
+      '      if all(p -> length(p) == 2 && iseven(ncodeunits(p[2])) && all(in("0123456789abcdef"), p[2]), parts) &&',
+      '          sort([String(p[1]) for p in parts]) == sort(collect(wanted))',
+      '        bytes = [hex2bytes(p[2]) for p in parts]',
+      '        if !any(b -> 0x00 in b, bytes)',
+      '          values = Dict(String(p[1]) => String(b) for (p, b) in zip(parts, bytes))',
+      "          done = answer[ncodeunits(prefix) + 1] == 'F'",
+      '        end',
       '      end',
       '    end',
+      '    done && break',
+      '  end',
+      '  if !done',
+      '    values = answer = nothing',
+      '    error("no answer from the frontend")',
       '  end',
       '  for (name, value) in values',
       '    ENV[name] = value',
       '  end',
-      '  empty!(values)',
+      '  values = nothing',
       'end;'
     ].join('\n'),
   unset: names => `for n in ${Private.juliaTuple(names)}; delete!(ENV, n); end;`
@@ -175,74 +219,109 @@ export function snippetsFor(language: string): ILanguageSnippets | undefined {
 
 /**
  * Answers to a kernel's input requests for one injection (see the module notes).
+ *
+ * The values answer the code's prompt `<nonce>:*` with `F` when that is the first answer of
+ * all, else with `D`; `<nonce>:` is answered `<nonce>:`. After `F` every prompt is answered
+ * `<nonce>:`: the kernel is done unless it read something else first, and then `F` is what it
+ * reads next, so an answer holding a value would be left over (and with `F` lost, the kernel
+ * gives up rather than wait forever).
+ *
+ * A prompt the code did not make (a kernel whose `readline` shows a prompt of its own) cannot
+ * tell what it asks for: the first is answered with the values (`D`), every later one with
+ * `<nonce>:`. With an unasked answer in flight the kernel reads one answer behind, so its last
+ * prompt's answer is left over: it must hold no value, which answering in turn (values, end,
+ * values…) would not ensure.
  */
 export class StdinAnswers {
   /**
-   * @param values - the variables, by name, in the order the code asks for them.
-   * @param nonce - the nonce the code was made with.
+   * Construct the answers for one injection.
+   *
+   * The values must be Unicode text (no unpaired surrogate), as the injector ensures.
    */
-  constructor(
-    private readonly _values: Readonly<Record<string, string>>,
-    readonly nonce: string
-  ) {
-    this._names = Object.keys(_values);
+  constructor(options: StdinAnswers.IOptions) {
+    this.nonce = options.nonce;
+    for (const name of Object.keys(options.values)) {
+      if (!isValidVariableName(name)) {
+        throw new Error(`Not a variable name: ${JSON.stringify(name)}`);
+      }
+    }
+    this._payload = Private.payload(options.values);
   }
 
-  /** Whether every variable and the end were asked for. */
-  get complete(): boolean {
-    return this._ended;
-  }
+  /** The nonce the code was made with. */
+  readonly nonce: string;
 
   /**
-   * The answer to a prompt. A prompt the code did not make (a kernel whose `readline` shows a
-   * prompt of its own) is answered in turn: each variable, then the end, and again.
+   * Whether nothing is left to send unasked: the values went with `F`, or the end was sent.
    */
+  get complete(): boolean {
+    return this._final || this._ended;
+  }
+
+  /** The answer to a prompt (see the class notes). */
   answer(prompt: string): string {
-    const prefix = `${this.nonce}:`;
-    if (prompt === prefix) {
-      this._ended = true;
-      return prefix;
+    if (prompt === `${this.nonce}:` || this._final) {
+      return this._end();
     }
-    const name = prompt.startsWith(prefix) ? prompt.slice(prefix.length) : '';
-    if (name in this._values) {
-      this._asked.add(name);
-      return this._valueOf(name);
+    if (prompt === `${this.nonce}:*`) {
+      return this._values(this._sent ? 'D' : 'F');
     }
-    const turn = this._turn++ % (this._names.length + 1);
-    if (turn === this._names.length) {
-      this._ended = true;
-      return prefix;
+    if (this._foreign) {
+      return this._end();
     }
-    this._asked.add(this._names[turn]);
-    return this._valueOf(this._names[turn]);
+    this._foreign = true;
+    return this._values('D');
   }
 
   /**
    * What to send unasked when the kernel seems to wait for an input request that never came:
-   * the first variable not asked for yet, else the end; `null` after the first time.
+   * the values (`D`) if nothing was sent yet, the end if the values were; `null` once sent,
+   * or when nothing is missing.
    *
-   * Once only: each read of the kernel consumes one answer, and it stops at the end, so with
-   * one answer more than it was asked for, the one left over is the last, an answer to its
-   * request for the end, which holds no value. (Answers it did not need are drained before.)
+   * Once only: each read of the kernel consumes one answer and it stops at the end, so with one
+   * answer more than it asked for, the one left over answers its last request, for the end,
+   * and holds no value.
    */
   unasked(): string | null {
-    if (this._offered) {
+    if (this._offered || this.complete) {
       return null;
     }
     this._offered = true;
-    const name = this._names.find(n => !this._asked.has(n));
-    return name === undefined ? `${this.nonce}:` : this._valueOf(name);
+    return this._sent ? this._end() : this._values('D');
   }
 
-  private _valueOf(name: string): string {
-    return `${this.nonce}:${name}:${this._values[name]}`;
+  private _end(): string {
+    this._ended = true;
+    return `${this.nonce}:`;
   }
 
-  private _asked = new Set<string>();
+  private _values(flag: 'F' | 'D'): string {
+    this._sent = true;
+    this._final = flag === 'F';
+    return `${this.nonce}:${flag}${this._payload}`;
+  }
+
   private _ended = false;
+  private _final = false;
+  private _foreign = false;
   private _offered = false;
-  private _names: string[];
-  private _turn = 0;
+  private _payload: string;
+  private _sent = false;
+}
+
+/**
+ * The StdinAnswers namespace.
+ */
+export namespace StdinAnswers {
+  /**
+   * Options of StdinAnswers.
+   */
+  export interface IOptions {
+    /** The variables, by name. */
+    values: Readonly<Record<string, string>>;
+    /** The nonce the code was made with. */
+    nonce: string;
+  }
 }
 
 /**
@@ -277,5 +356,24 @@ namespace Private {
 
   export function juliaTuple(names: readonly string[]): string {
     return `(${names.map(name => quote(name, '"', VARIABLE_NAME) + ',').join(' ')})`;
+  }
+
+  /** Two lowercase hex digits for each byte. */
+  const HEX = Array.from({ length: 256 }, (_, byte) =>
+    byte.toString(16).padStart(2, '0')
+  );
+
+  /** `NAME=HEX,NAME=HEX,…`, each HEX the lowercase hex of the value's UTF-8 bytes. */
+  export function payload(values: Readonly<Record<string, string>>): string {
+    const encoder = new TextEncoder();
+    return Object.keys(values)
+      .map(name => {
+        const digits: string[] = [];
+        for (const byte of encoder.encode(values[name])) {
+          digits.push(HEX[byte]);
+        }
+        return `${name}=${digits.join('')}`;
+      })
+      .join(',');
   }
 }
