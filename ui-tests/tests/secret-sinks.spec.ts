@@ -49,6 +49,11 @@ interface INeedle {
   text: string;
 }
 
+/** The lowercase hex of a text's UTF-8 bytes. */
+function hex(text: string): string {
+  return Buffer.from(text, 'utf8').toString('hex');
+}
+
 /**
  * The secrets and their parts, and what was found where. Findings never quote a secret.
  */
@@ -59,7 +64,8 @@ class Leaks {
 
   /**
    * Watch for a secret: all of it after the 8-character preview (so the whole, too), and two
-   * 16-character parts (a partial leak is a leak). The preview itself is shown by design.
+   * 16-character parts (a partial leak is a leak), each also as the hex of its bytes (the form
+   * the injection's `input_reply` carries). The preview itself is shown by design.
    */
   add(name: string, secret: string): void {
     expect(secret.length, `${name} is long enough to cut`).toBeGreaterThan(24);
@@ -67,11 +73,16 @@ class Leaks {
       true
     );
     this.secrets.set(name, secret);
-    this.needles.push(
-      { name, part: 'after the preview', text: secret.slice(8) },
-      { name, part: 'characters 9-24', text: secret.slice(8, 24) },
-      { name, part: 'last 16', text: secret.slice(-16) }
-    );
+    for (const [part, text] of [
+      ['after the preview', secret.slice(8)],
+      ['characters 9-24', secret.slice(8, 24)],
+      ['last 16', secret.slice(-16)]
+    ]) {
+      this.needles.push(
+        { name, part, text },
+        { name, part: `${part}, hex`, text: hex(text) }
+      );
+    }
   }
 
   /** The needles of `text`, each with how often it occurs. */
@@ -762,7 +773,7 @@ test('no secret reaches any sink in a full session', async ({
       );
     if (isInjection) {
       for (const [name, secret] of leaks.secrets) {
-        if (value.includes(secret)) {
+        if (value.includes(hex(secret))) {
           injected.set(name, (injected.get(name) ?? 0) + 1);
         }
       }
