@@ -32,7 +32,6 @@ import {
   rDigests,
   rFingerprint,
   run,
-  runTyping,
   stdinOf,
   TestServer
 } from './injection-server';
@@ -336,7 +335,7 @@ describe('the stdin exchange with real kernels', () => {
           expect(await fingerprintOf('PT_Y')).toBe(fingerprint('good y'));
           // The answer to the last request may be left, and it is the end.
           expect([TYPED, `${n}:`]).toContain(
-            await runTyping(kernel, language.readLine, TYPED)
+            await run(kernel, language.readLine, TYPED)
           );
           // What the user typed may now be left over: start clean.
           await freshKernel();
@@ -374,7 +373,7 @@ describe('the stdin exchange with real kernels', () => {
           );
           await run(kernel, language.plainAsk);
           expect([TYPED, prefix]).toContain(
-            await runTyping(kernel, language.readLine, TYPED)
+            await run(kernel, language.readLine, TYPED)
           );
           await freshKernel();
         }, 60000);

@@ -100,13 +100,25 @@ export function rDigests(pattern: string, count: number): string {
 
 /**
  * Send a cell the way a notebook does (not silent, stored in history) right now, and
- * resolve with what it printed (errors as `ERROR <name>`).
+ * resolve with what it printed (errors as `ERROR <name>`). A line the cell reads (`input()`,
+ * `readline()`) is answered with `typed`, as a person would.
  */
 export function run(
   kernel: Kernel.IKernelConnection,
-  code: string
+  code: string,
+  typed?: string
 ): Promise<string> {
   const future = kernel.requestExecute({ code, store_history: true }, true);
+  if (typed !== undefined) {
+    future.onStdin = msg => {
+      if (KernelMessage.isInputRequestMsg(msg)) {
+        kernel.sendInputReply(
+          { status: 'ok', value: typed },
+          msg.header as KernelMessage.IHeader<'input_request'>
+        );
+      }
+    };
+  }
   let out = '';
   future.onIOPub = msg => {
     if (KernelMessage.isStreamMsg(msg)) {
@@ -170,33 +182,6 @@ export async function exchange(
   }
   const reply = await future.done;
   return { prompts, reply: reply.content };
-}
-
-/**
- * Run a cell that reads a line (`input()`, `readline()`), answer it with `typed` as a person
- * would, and resolve with what the cell printed.
- */
-export function runTyping(
-  kernel: Kernel.IKernelConnection,
-  code: string,
-  typed: string
-): Promise<string> {
-  const future = kernel.requestExecute({ code, store_history: true }, true);
-  let out = '';
-  future.onStdin = msg => {
-    if (KernelMessage.isInputRequestMsg(msg)) {
-      kernel.sendInputReply(
-        { status: 'ok', value: typed },
-        msg.header as KernelMessage.IHeader<'input_request'>
-      );
-    }
-  };
-  future.onIOPub = msg => {
-    if (KernelMessage.isStreamMsg(msg)) {
-      out += msg.content.text;
-    }
-  };
-  return future.done.then(() => out.trim());
 }
 
 /**
