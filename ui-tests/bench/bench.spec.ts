@@ -7,11 +7,11 @@ import {
   BENCH_CONFIG_DIR,
   envNumber,
   generateToken,
+  inFreshLab,
   openLab,
   PORTAL_ID,
   resetPortal,
   revokeToken,
-  shutdownAll,
   tokenPanel,
   until
 } from './lab';
@@ -424,198 +424,198 @@ test('fan-out: Generate token until the variable is readable in every kernel', a
   storageState
 }) => {
   test.setTimeout(20 * 60 * 1000);
-  const context = await browser.newContext({
-    storageState: storageState as string
-  });
-  const page = await context.newPage();
   const logs = path.join(WORK_DIR, 'fanout');
   fs.mkdirSync(logs, { recursive: true });
-  try {
-    await shutdownAll(page, baseURL as string);
-    await resetPortal(page, baseURL as string);
-    await openLab(page, baseURL as string, 'bench-fanout');
-    await tokenPanel(page);
-    // The click's own moment, in the page: Playwright's click waits for the button first.
-    await page.evaluate(() => {
-      document.addEventListener(
-        'click',
-        event => {
-          const button = (event.target as Element | null)?.closest('button');
-          if (button?.textContent?.includes('Generate token')) {
-            (window as any).__benchClickAt = Date.now();
-          }
-        },
-        true
-      );
-    });
-
-    const kernels: string[] = [];
-    const addKernels = async (count: number) => {
-      const ids = await startWatchedNotebooks(page, count, logs);
-      kernels.push(...ids);
-    };
-    const dropKernels = async (keep: number) => {
-      const gone = kernels.splice(keep);
-      await page.evaluate(async ids => {
-        const app = (window as any).jupyterapp;
-        const panels = ((window as any).__benchPanels ?? []) as any[];
-        for (const panel of panels.filter(p =>
-          ids.includes(p.sessionContext.session?.kernel?.id)
-        )) {
-          const file = panel.context.path;
-          await panel.sessionContext.shutdown();
-          panel.dispose();
-          await app.serviceManager.contents.delete(file);
-        }
-      }, gone);
-    };
-    const readLog = (id: string): string[] => {
-      const file = path.join(logs, `${id}.log`);
-      return fs.existsSync(file)
-        ? fs.readFileSync(file, 'utf-8').split('\n').filter(Boolean)
-        : [];
-    };
-    const lastState = (id: string) => readLog(id).pop()?.[0];
-    const rep = async (): Promise<number> => {
-      await until(
-        () => (kernels.every(id => lastState(id) === '-') ? true : undefined),
-        30000,
-        'every kernel without the token'
-      );
-      await generateToken(page);
-      const clickAt = (await page.evaluate(
-        () => (window as any).__benchClickAt
-      )) as number;
-      const seen = await until(
-        () => {
-          const times = kernels.map(id => {
-            const appeared = readLog(id)
-              .filter(line => line[0] === '+')
-              .map(line => Number(line.slice(1)) * 1000)
-              .filter(t => t >= clickAt - 5);
-            return appeared[0];
-          });
-          return times.every(t => t !== undefined) ? times : undefined;
-        },
-        120000,
-        `the token in ${kernels.length} kernels`
-      );
-      await revokeToken(page);
-      return Math.max(...seen) - clickAt;
-    };
-
-    // The machine's floors, without the extension, sent to every kernel at once, until the
-    // last reply: the message pattern of one injection (a silent execute that reads one line
-    // from stdin, answered at once), and the least any extension could send a kernel and hear
-    // back from it (one `kernel_info` request).
-    const floor = async (kind: 'injection' | 'kernel_info'): Promise<number> =>
-      page.evaluate(async kind => {
-        const panels = ((window as any).__benchPanels ?? []) as any[];
-        const kernels = panels
-          .map(p => p.sessionContext.session?.kernel)
-          .filter(Boolean);
-        const started = performance.now();
-        await Promise.all(
-          kernels.map((kernel: any) => {
-            if (kind === 'kernel_info') {
-              return kernel.requestKernelInfo();
+  await inFreshLab(
+    browser,
+    {
+      storageState: storageState as string,
+      baseURL: baseURL as string,
+      workspace: 'bench-fanout'
+    },
+    async page => {
+      await tokenPanel(page);
+      // The click's own moment, in the page: Playwright's click waits for the button first.
+      await page.evaluate(() => {
+        document.addEventListener(
+          'click',
+          event => {
+            const button = (event.target as Element | null)?.closest('button');
+            if (button?.textContent?.includes('Generate token')) {
+              (window as any).__benchClickAt = Date.now();
             }
-            const future = kernel.requestExecute({
-              code: 'input()',
-              silent: true,
-              store_history: false,
-              allow_stdin: true
-            });
-            future.onStdin = (msg: any) =>
-              kernel.sendInputReply({ status: 'ok', value: 'x' }, msg.header);
-            return new Promise(resolve => {
-              future.onReply = resolve;
-            });
-          })
-        );
-        return performance.now() - started;
-      }, kind);
-    const kinds = ['injection', 'kernel_info'] as const;
-    const floors = {
-      injection: { one: [] as number[], many: [] as number[] },
-      kernel_info: { one: [] as number[], many: [] as number[] }
-    };
-    const one: number[] = [];
-    const many: number[] = [];
-    const measureFloors = async (size: 'one' | 'many') => {
-      for (const kind of kinds) {
-        floors[kind][size].push(await floor(kind));
-      }
-    };
-    // A–B–A: N = 1, then N = 20, then N = 1 again, so a drift of the machine shows.
-    await addKernels(1);
-    for (let i = 0; i < REPS; i++) {
-      one.push(await rep());
-      await measureFloors('one');
-    }
-    await addKernels(FAN_OUT - 1);
-    for (let i = 0; i < REPS; i++) {
-      many.push(await rep());
-      await measureFloors('many');
-    }
-    await dropKernels(1);
-    for (let i = 0; i < REPS; i++) {
-      one.push(await rep());
-      await measureFloors('one');
-    }
-    const m1 = median(one);
-    const mN = median(many);
-    const ratio = mN / m1;
-    const summary = ({ one, many }: { one: number[]; many: number[] }) => ({
-      msN1: one,
-      msN: many,
-      medianN1: median(one),
-      medianN: median(many),
-      ratio: median(many) / median(one)
-    });
-    const floorMedians = {
-      injection: summary(floors.injection),
-      kernel_info: summary(floors.kernel_info)
-    };
-    const inj = floorMedians.injection;
-    const info = floorMedians.kernel_info;
-    // The part of N = 1 that is not the kernel's messages (click, portal, model, panel): what
-    // any extension has to do once, however few messages it sends each kernel.
-    const fixed = m1 - inj.medianN1;
-    const best = (fixed + info.medianN) / (fixed + info.medianN1);
-    await record('fan-out', {
-      what: `fan-out (click → variable readable in all kernels)`,
-      measured:
-        `N=${FAN_OUT} / N=1 = ${ratio.toFixed(2)} (${round(mN)} / ${round(m1)} ms, medians of ${many.length} / ${one.length}); ` +
-        `without the extension, the injection's messages alone: ${inj.ratio.toFixed(2)} (${round(inj.medianN)} / ${round(inj.medianN1)} ms), ` +
-        `one kernel_info each: ${info.ratio.toFixed(2)} (${round(info.medianN)} / ${round(info.medianN1)} ms); ` +
-        `lowest ratio one message a kernel allows: ${best.toFixed(2)}`,
-      target: 'ratio ≤ 1.3',
-      met: ratio <= 1.3,
-      details: {
-        floors: {
-          what: {
-            injection:
-              'silent execute reading 1 stdin line, answered at once, to every kernel at once, without the extension',
-            kernel_info:
-              'one kernel_info request to every kernel at once, without the extension'
           },
-          ...floorMedians
-        },
-        fixedMs: fixed,
-        lowestReachableRatio: best,
-        n: FAN_OUT,
+          true
+        );
+      });
+
+      const kernels: string[] = [];
+      const addKernels = async (count: number) => {
+        const ids = await startWatchedNotebooks(page, count, logs);
+        kernels.push(...ids);
+      };
+      const dropKernels = async (keep: number) => {
+        const gone = kernels.splice(keep);
+        await page.evaluate(async ids => {
+          const app = (window as any).jupyterapp;
+          const panels = ((window as any).__benchPanels ?? []) as any[];
+          for (const panel of panels.filter(p =>
+            ids.includes(p.sessionContext.session?.kernel?.id)
+          )) {
+            const file = panel.context.path;
+            await panel.sessionContext.shutdown();
+            panel.dispose();
+            await app.serviceManager.contents.delete(file);
+          }
+        }, gone);
+      };
+      const readLog = (id: string): string[] => {
+        const file = path.join(logs, `${id}.log`);
+        return fs.existsSync(file)
+          ? fs.readFileSync(file, 'utf-8').split('\n').filter(Boolean)
+          : [];
+      };
+      const lastState = (id: string) => readLog(id).pop()?.[0];
+      const rep = async (): Promise<number> => {
+        await until(
+          () => (kernels.every(id => lastState(id) === '-') ? true : undefined),
+          30000,
+          'every kernel without the token'
+        );
+        await generateToken(page);
+        const clickAt = (await page.evaluate(
+          () => (window as any).__benchClickAt
+        )) as number;
+        const seen = await until(
+          () => {
+            const times = kernels.map(id => {
+              const appeared = readLog(id)
+                .filter(line => line[0] === '+')
+                .map(line => Number(line.slice(1)) * 1000)
+                .filter(t => t >= clickAt - 5);
+              return appeared[0];
+            });
+            return times.every(t => t !== undefined) ? times : undefined;
+          },
+          120000,
+          `the token in ${kernels.length} kernels`
+        );
+        await revokeToken(page);
+        return Math.max(...seen) - clickAt;
+      };
+
+      // The machine's floors, without the extension, sent to every kernel at once, until the
+      // last reply: the message pattern of one injection (a silent execute that reads one line
+      // from stdin, answered at once), and the least any extension could send a kernel and hear
+      // back from it (one `kernel_info` request).
+      const floor = async (
+        kind: 'injection' | 'kernel_info'
+      ): Promise<number> =>
+        page.evaluate(async kind => {
+          const panels = ((window as any).__benchPanels ?? []) as any[];
+          const kernels = panels
+            .map(p => p.sessionContext.session?.kernel)
+            .filter(Boolean);
+          const started = performance.now();
+          await Promise.all(
+            kernels.map((kernel: any) => {
+              if (kind === 'kernel_info') {
+                return kernel.requestKernelInfo();
+              }
+              const future = kernel.requestExecute({
+                code: 'input()',
+                silent: true,
+                store_history: false,
+                allow_stdin: true
+              });
+              future.onStdin = (msg: any) =>
+                kernel.sendInputReply({ status: 'ok', value: 'x' }, msg.header);
+              return new Promise(resolve => {
+                future.onReply = resolve;
+              });
+            })
+          );
+          return performance.now() - started;
+        }, kind);
+      const kinds = ['injection', 'kernel_info'] as const;
+      const floors = {
+        injection: { one: [] as number[], many: [] as number[] },
+        kernel_info: { one: [] as number[], many: [] as number[] }
+      };
+      const one: number[] = [];
+      const many: number[] = [];
+      const measureFloors = async (size: 'one' | 'many') => {
+        for (const kind of kinds) {
+          floors[kind][size].push(await floor(kind));
+        }
+      };
+      // A–B–A: N = 1, then N = 20, then N = 1 again, so a drift of the machine shows.
+      await addKernels(1);
+      for (let i = 0; i < REPS; i++) {
+        one.push(await rep());
+        await measureFloors('one');
+      }
+      await addKernels(FAN_OUT - 1);
+      for (let i = 0; i < REPS; i++) {
+        many.push(await rep());
+        await measureFloors('many');
+      }
+      await dropKernels(1);
+      for (let i = 0; i < REPS; i++) {
+        one.push(await rep());
+        await measureFloors('one');
+      }
+      const m1 = median(one);
+      const mN = median(many);
+      const ratio = mN / m1;
+      const summary = ({ one, many }: { one: number[]; many: number[] }) => ({
         msN1: one,
         msN: many,
-        medianN1: m1,
-        medianN: mN,
-        ratio
-      }
-    });
-  } finally {
-    await shutdownAll(page, baseURL as string);
-    await context.close();
-  }
+        medianN1: median(one),
+        medianN: median(many),
+        ratio: median(many) / median(one)
+      });
+      const floorMedians = {
+        injection: summary(floors.injection),
+        kernel_info: summary(floors.kernel_info)
+      };
+      const inj = floorMedians.injection;
+      const info = floorMedians.kernel_info;
+      // The part of N = 1 that is not the kernel's messages (click, portal, model, panel): what
+      // any extension has to do once, however few messages it sends each kernel.
+      const fixed = m1 - inj.medianN1;
+      const best = (fixed + info.medianN) / (fixed + info.medianN1);
+      await record('fan-out', {
+        what: `fan-out (click → variable readable in all kernels)`,
+        measured:
+          `N=${FAN_OUT} / N=1 = ${ratio.toFixed(2)} (${round(mN)} / ${round(m1)} ms, medians of ${many.length} / ${one.length}); ` +
+          `without the extension, the injection's messages alone: ${inj.ratio.toFixed(2)} (${round(inj.medianN)} / ${round(inj.medianN1)} ms), ` +
+          `one kernel_info each: ${info.ratio.toFixed(2)} (${round(info.medianN)} / ${round(info.medianN1)} ms); ` +
+          `lowest ratio one message a kernel allows: ${best.toFixed(2)}`,
+        target: 'ratio ≤ 1.3',
+        met: ratio <= 1.3,
+        details: {
+          floors: {
+            what: {
+              injection:
+                'silent execute reading 1 stdin line, answered at once, to every kernel at once, without the extension',
+              kernel_info:
+                'one kernel_info request to every kernel at once, without the extension'
+            },
+            ...floorMedians
+          },
+          fixedMs: fixed,
+          lowestReachableRatio: best,
+          n: FAN_OUT,
+          msN1: one,
+          msN: many,
+          medianN1: m1,
+          medianN: mN,
+          ratio
+        }
+      });
+    }
+  );
 });
 
 test('first-cell race: a cell run the moment a new kernel is ready sees the token', async ({
@@ -624,49 +624,49 @@ test('first-cell race: a cell run the moment a new kernel is ready sees the toke
   storageState
 }) => {
   test.setTimeout(30 * 60 * 1000);
-  const context = await browser.newContext({
-    storageState: storageState as string
-  });
-  const page = await context.newPage();
-  try {
-    await shutdownAll(page, baseURL as string);
-    await resetPortal(page, baseURL as string);
-    await openLab(page, baseURL as string, 'bench-race');
-    await generateToken(page);
-    const runs: { mode: string; output: string; ms: number }[] = [];
-    // In batches, so one page.evaluate never runs for long.
-    for (let done = 0; done < RACE_RUNS;) {
-      const count = Math.min(10, RACE_RUNS - done);
-      runs.push(
-        ...(await page.evaluate(raceBatch, {
-          offset: done,
-          count,
-          code: PYTHON_HAS_TOKEN
-        }))
-      );
-      done += count;
-    }
-    const seen = runs.filter(run => run.output.startsWith('token: set')).length;
-    const byMode = (mode: string) => {
-      const mine = runs.filter(run => run.mode === mode);
-      return `${mine.filter(run => run.output.startsWith('token: set')).length}/${mine.length}`;
-    };
-    await record('first-cell race', {
-      what: 'first-cell race (new notebook, cell run at once)',
-      measured: `${seen} / ${runs.length} (run on kernel connection: ${byMode('connection')}, on first idle: ${byMode('idle')})`,
-      target: '100 / 100',
-      met: seen === runs.length && runs.length >= 100,
-      details: {
-        runs: runs.length,
-        seen,
-        misses: runs.filter(run => !run.output.startsWith('token: set')),
-        medianMsToOutput: median(runs.map(run => run.ms))
+  await inFreshLab(
+    browser,
+    {
+      storageState: storageState as string,
+      baseURL: baseURL as string,
+      workspace: 'bench-race'
+    },
+    async page => {
+      await generateToken(page);
+      const runs: { mode: string; output: string; ms: number }[] = [];
+      // In batches, so one page.evaluate never runs for long.
+      for (let done = 0; done < RACE_RUNS;) {
+        const count = Math.min(10, RACE_RUNS - done);
+        runs.push(
+          ...(await page.evaluate(raceBatch, {
+            offset: done,
+            count,
+            code: PYTHON_HAS_TOKEN
+          }))
+        );
+        done += count;
       }
-    });
-  } finally {
-    await shutdownAll(page, baseURL as string);
-    await context.close();
-  }
+      const seen = runs.filter(run =>
+        run.output.startsWith('token: set')
+      ).length;
+      const byMode = (mode: string) => {
+        const mine = runs.filter(run => run.mode === mode);
+        return `${mine.filter(run => run.output.startsWith('token: set')).length}/${mine.length}`;
+      };
+      await record('first-cell race', {
+        what: 'first-cell race (new notebook, cell run at once)',
+        measured: `${seen} / ${runs.length} (run on kernel connection: ${byMode('connection')}, on first idle: ${byMode('idle')})`,
+        target: '100 / 100',
+        met: seen === runs.length && runs.length >= 100,
+        details: {
+          runs: runs.length,
+          seen,
+          misses: runs.filter(run => !run.output.startsWith('token: set')),
+          medianMsToOutput: median(runs.map(run => run.ms))
+        }
+      });
+    }
+  );
 });
 
 test('leaks: open and close notebooks, then count what the extension holds', async ({
@@ -675,67 +675,65 @@ test('leaks: open and close notebooks, then count what the extension holds', asy
   storageState
 }) => {
   test.setTimeout(30 * 60 * 1000);
-  const context = await browser.newContext({
-    storageState: storageState as string
-  });
-  await context.addInitScript(leakProbe);
-  const page = await context.newPage();
-  try {
-    await shutdownAll(page, baseURL as string);
-    await resetPortal(page, baseURL as string);
-    await openLab(page, baseURL as string, 'bench-leaks');
-    await generateToken(page);
-    const settle = async (
-      want?: Record<string, number>
-    ): Promise<Record<string, number>> => {
-      // Let closes and shut-downs finish: the same numbers twice, 1 s apart (or the start's).
-      let last = await page.evaluate(holdings);
-      const deadline = Date.now() + 30000;
-      for (;;) {
-        await page.waitForTimeout(1000);
-        const now = await page.evaluate(holdings);
-        const same = (a: Record<string, number>, b: Record<string, number>) =>
-          Object.keys(a).every(key => a[key] === b[key]);
-        if (
-          (want ? same(now, want) : same(now, last)) ||
-          Date.now() > deadline
-        ) {
-          return now;
+  await inFreshLab(
+    browser,
+    {
+      storageState: storageState as string,
+      baseURL: baseURL as string,
+      workspace: 'bench-leaks',
+      initScript: leakProbe
+    },
+    async page => {
+      await generateToken(page);
+      const settle = async (
+        want?: Record<string, number>
+      ): Promise<Record<string, number>> => {
+        // Let closes and shut-downs finish: the same numbers twice, 1 s apart (or the start's).
+        let last = await page.evaluate(holdings);
+        const deadline = Date.now() + 30000;
+        for (;;) {
+          await page.waitForTimeout(1000);
+          const now = await page.evaluate(holdings);
+          const same = (a: Record<string, number>, b: Record<string, number>) =>
+            Object.keys(a).every(key => a[key] === b[key]);
+          if (
+            (want ? same(now, want) : same(now, last)) ||
+            Date.now() > deadline
+          ) {
+            return now;
+          }
+          last = now;
         }
-        last = now;
+      };
+      const start = await settle();
+      const log: { cycle: number; holdings: Record<string, number> }[] = [];
+      for (let done = 0; done < LEAK_CYCLES;) {
+        const count = Math.min(10, LEAK_CYCLES - done);
+        await page.evaluate(leakBatch, {
+          offset: done,
+          count,
+          portal: PORTAL_ID
+        });
+        done += count;
+        log.push({ cycle: done, holdings: await page.evaluate(holdings) });
       }
-    };
-    const start = await settle();
-    const log: { cycle: number; holdings: Record<string, number> }[] = [];
-    for (let done = 0; done < LEAK_CYCLES;) {
-      const count = Math.min(10, LEAK_CYCLES - done);
-      await page.evaluate(leakBatch, {
-        offset: done,
-        count,
-        portal: PORTAL_ID
+      const end = await settle(start);
+      const changed = Object.keys(start).filter(key => start[key] !== end[key]);
+      const show = (h: Record<string, number>) =>
+        `${h.kernelSockets} kernel sockets, ${h.injectorLinks} injector links, ` +
+        `${h.signalConnections} signal connections, ${h.timers} timers`;
+      await record('leaks', {
+        what: `leaks (${LEAK_CYCLES} notebooks opened and closed)`,
+        measured:
+          changed.length === 0
+            ? `back to start: ${show(end)}`
+            : `start ${show(start)}; end ${show(end)}`,
+        target: 'back to the start value',
+        met: changed.length === 0,
+        details: { start, end, changed, during: log }
       });
-      done += count;
-      log.push({ cycle: done, holdings: await page.evaluate(holdings) });
     }
-    const end = await settle(start);
-    const changed = Object.keys(start).filter(key => start[key] !== end[key]);
-    const show = (h: Record<string, number>) =>
-      `${h.kernelSockets} kernel sockets, ${h.injectorLinks} injector links, ` +
-      `${h.signalConnections} signal connections, ${h.timers} timers`;
-    await record('leaks', {
-      what: `leaks (${LEAK_CYCLES} notebooks opened and closed)`,
-      measured:
-        changed.length === 0
-          ? `back to start: ${show(end)}`
-          : `start ${show(start)}; end ${show(end)}`,
-      target: 'back to the start value',
-      met: changed.length === 0,
-      details: { start, end, changed, during: log }
-    });
-  } finally {
-    await shutdownAll(page, baseURL as string);
-    await context.close();
-  }
+  );
 });
 
 test('portal cost: requests to the portal from idle pages', async ({

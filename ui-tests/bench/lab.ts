@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { Browser, expect, Page } from '@playwright/test';
 import * as path from 'path';
 
 /**
@@ -113,6 +113,39 @@ export async function shutdownAll(page: Page, baseURL: string): Promise<void> {
   const kernels = await page.request.get(`${baseURL}/api/kernels`);
   for (const kernel of (await kernels.json()) as { id: string }[]) {
     await page.request.delete(`${baseURL}/api/kernels/${kernel.id}`);
+  }
+}
+
+/**
+ * Run a benchmark in a page of a browser context of its own, in a fresh workspace, with no
+ * kernel running and the portal's tokens forgotten; every kernel is shut down again after it,
+ * also when it fails.
+ */
+export async function inFreshLab<T>(
+  browser: Browser,
+  options: {
+    storageState: string;
+    baseURL: string;
+    workspace: string;
+    initScript?: () => void;
+  },
+  body: (page: Page) => Promise<T>
+): Promise<T> {
+  const context = await browser.newContext({
+    storageState: options.storageState
+  });
+  if (options.initScript) {
+    await context.addInitScript(options.initScript);
+  }
+  const page = await context.newPage();
+  try {
+    await shutdownAll(page, options.baseURL);
+    await resetPortal(page, options.baseURL);
+    await openLab(page, options.baseURL, options.workspace);
+    return await body(page);
+  } finally {
+    await shutdownAll(page, options.baseURL);
+    await context.close();
   }
 }
 
