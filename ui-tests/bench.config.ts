@@ -1,6 +1,7 @@
 import * as path from 'path';
 import type { PlaywrightTestConfig } from '@playwright/test';
 import { BENCH_CONFIG_DIR } from './bench/lab';
+import { chromium, demoServer } from './demo-server';
 
 /**
  * `make bench`: the benchmarks of docs/BENCHMARKS.md, in Chromium against the demo portal with
@@ -9,7 +10,6 @@ import { BENCH_CONFIG_DIR } from './bench/lab';
  */
 const PORT = process.env.BENCH_PORT ?? '8831';
 const PORTAL = `http://127.0.0.1:${PORT}`;
-const root = path.resolve(__dirname, '..');
 
 const config: PlaywrightTestConfig = {
   testDir: './bench',
@@ -30,44 +30,23 @@ const config: PlaywrightTestConfig = {
     video: 'off',
     screenshot: 'off',
     viewport: { width: 1280, height: 800 },
-    launchOptions: {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-        // Idle pages are measured while others work: keep Chromium from throttling them.
-        '--disable-background-timer-throttling',
-        '--disable-renderer-backgrounding',
-        '--disable-backgrounding-occluded-windows'
-      ]
-    }
+    // Idle pages are measured while others work: keep Chromium from throttling them.
+    launchOptions: chromium([
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows'
+    ])
   },
-  webServer: {
-    command: 'node demo/lib/main.js',
-    cwd: root,
-    wait: { stdout: /Open http:\/\/127\.0\.0\.1:\d+\/ and sign in/ },
-    timeout: 120000,
-    reuseExistingServer: false,
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 15000 },
-    stdout: 'pipe',
+  webServer: demoServer({
+    port: PORT,
     // The portal logs every request on stderr: BENCH_VERBOSE=1 shows them.
     stderr: process.env.BENCH_VERBOSE ? 'pipe' : 'ignore',
     env: {
-      ...process.env,
-      PORT,
-      DEMO_TEST_HOOKS: '1',
       JUPYTER_CONFIG_PATH: [BENCH_CONFIG_DIR, process.env.JUPYTER_CONFIG_PATH]
         .filter(Boolean)
-        .join(path.delimiter),
-      JUPYTER_COMMAND:
-        process.env.JUPYTER_COMMAND ??
-        path.join(root, '.venv', 'bin', 'jupyter'),
-      JUPYTER_ARGS: `--config=${path.join(__dirname, 'jupyter_server_test_config.py')}`
+        .join(path.delimiter)
     }
-  }
+  })
 };
 
 export default config;
