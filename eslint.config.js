@@ -51,8 +51,8 @@ module.exports = tseslint.config(
   },
   {
     // The plugins need these at once: the injector must follow the first kernels before their
-    // first cell, the manager must put a live token into them, and the panel is in the sidebar
-    // from the start. So they load with the plugins, in one chunk: every split made the
+    // first cell, the manager must put a live token into them, and the panel and the status item
+    // are on screen from the start. So they load with the plugins, in one chunk: every split made the
     // extension heavier and startup no faster (see docs/BENCHMARKS.md, weight and startup).
     files: ['src/index.ts'],
     rules: {
@@ -64,7 +64,8 @@ module.exports = tseslint.config(
             './injection/injector',
             './manager',
             './portals/registry',
-            './widgets/panel'
+            './widgets/panel',
+            './widgets/status'
           ]
         }
       ]

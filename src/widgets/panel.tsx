@@ -3,6 +3,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import type { PortalTokenManager } from '../manager';
 import { PortalSection } from './section';
+import { attachStylesheet } from './stylesheet';
 
 /**
  * The "API tokens" sidebar panel: one section per configured portal.
@@ -10,6 +11,7 @@ import { PortalSection } from './section';
 export class TokenPanel extends ReactWidget {
   constructor(options: TokenPanel.IOptions) {
     super();
+    attachStylesheet();
     this._manager = options.manager;
     this._trans = options.trans;
     this.addClass('jp-PortalToken-panel');

@@ -6,6 +6,7 @@ import { keyIcon } from '../icons';
 import type { PortalTokenManager } from '../manager';
 import type { PortalTokenModel } from '../model';
 import { formatShort } from './format';
+import { attachStylesheet } from './stylesheet';
 
 /**
  * The status bar item: time left on the token that expires first ("API token: 182 d").
@@ -13,6 +14,7 @@ import { formatShort } from './format';
 export class TokenStatus extends ReactWidget {
   constructor(options: TokenStatus.IOptions) {
     super();
+    attachStylesheet();
     this._manager = options.manager;
     this._trans = options.trans;
     this._onClick = options.onClick;

@@ -1,0 +1,9 @@
+declare module '*.svg' {
+  const value: string;
+  export default value;
+}
+
+declare module '*.raw.css' {
+  const value: string;
+  export default value;
+}
