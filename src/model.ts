@@ -129,7 +129,7 @@ export class PortalTokenModel implements IDisposable {
 
   /** The first 8 characters of the live secret, for recognising it; `null` otherwise. */
   get secretPreview(): string | null {
-    return this._secret ? this._secret.slice(0, 8) : null;
+    return this.#secret ? this.#secret.slice(0, 8) : null;
   }
 
   /** Whether fewer than the warning period remains. */
@@ -230,7 +230,7 @@ export class PortalTokenModel implements IDisposable {
    * The live secret, for an explicit user action (copy, reveal). Never log it.
    */
   revealSecret(): string | null {
-    return this._secret;
+    return this.#secret;
   }
 
   /**
@@ -392,8 +392,8 @@ export class PortalTokenModel implements IDisposable {
     }
     this._isDisposed = true;
     this._clearTimer();
-    if (this._secret) {
-      this._secret = null;
+    if (this.#secret) {
+      this.#secret = null;
       void this._injector?.clear(this.config.id);
     }
     Signal.clearData(this);
@@ -416,7 +416,7 @@ export class PortalTokenModel implements IDisposable {
   private async _refreshInside(): Promise<void> {
     const status = await this.client.status();
     const caps = this.client.capabilities;
-    const live = this._state === 'live' && this._secret ? this._token : null;
+    const live = this._state === 'live' && this.#secret ? this._token : null;
     if (!status.signedIn) {
       this._tokens = [];
       this._setToken('signed-out', null, null);
@@ -440,7 +440,7 @@ export class PortalTokenModel implements IDisposable {
         ? status.tokens.find(token => token.id === live.id)
         : undefined;
       if (listed && listed.valid !== false && !Private.isExpired(listed)) {
-        this._setToken('live', { ...live, ...listed }, this._secret);
+        this._setToken('live', { ...live, ...listed }, this.#secret);
       } else {
         // Revoked or expired elsewhere: it must not stay in the kernels.
         this._setToken('none', null, null);
@@ -454,7 +454,7 @@ export class PortalTokenModel implements IDisposable {
       this._setToken('expired', token, null);
     } else if (live) {
       // Still ours: keep the secret, take the portal's dates.
-      this._setToken('live', { ...live, ...token }, this._secret);
+      this._setToken('live', { ...live, ...token }, this.#secret);
     } else {
       this._setToken('stored', token, null);
     }
@@ -531,10 +531,10 @@ export class PortalTokenModel implements IDisposable {
     token: ITokenInfo | null,
     secret: string | null
   ): void {
-    const secretChanged = secret !== this._secret;
+    const secretChanged = secret !== this.#secret;
     this._state = state;
     this._token = token;
-    this._secret = secret;
+    this.#secret = secret;
     this._warned = false;
     if (secretChanged) {
       this._renewTried = false;
@@ -558,8 +558,8 @@ export class PortalTokenModel implements IDisposable {
     const before = this._injectionError;
     try {
       this._injectionError = null;
-      if (this._secret && this._autoInject) {
-        const values = this.client.environment(this._secret);
+      if (this.#secret && this._autoInject) {
+        const values = this.client.environment(this.#secret);
         const variables: Record<string, string> = {};
         for (const [role, name] of Object.entries(this.config.envVars)) {
           if (name && values[role] !== undefined) {
@@ -666,7 +666,11 @@ export class PortalTokenModel implements IDisposable {
   private _injectionError: string | null = null;
   private _isDisposed = false;
   private _queue: Promise<void> = Promise.resolve();
-  private _secret: string | null = null;
+  /**
+   * The secret, in a true private field: not an own property that the console, `Object.keys`
+   * or JSON would show, nor one another extension could read by name.
+   */
+  #secret: string | null = null;
   private _state: TokenState = 'loading';
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _token: ITokenInfo | null = null;

@@ -21,6 +21,7 @@ import {
   model,
   StdinKernel
 } from './injection-fakes';
+import { showsSecret } from './own-strings';
 
 /** A value built to break out of any string literal it might be put in. */
 const SECRET = `tok-3f9a'"\\;\n)'); import os; os.system("rm -rf /") #\u00e9`;
@@ -131,6 +132,8 @@ describe('KernelInjector (message level)', () => {
       expect(JSON.stringify(injector.status('portal'))).not.toContain(
         'tok-3f9a'
       );
+      // Held for later kernels, where none of its own properties shows it.
+      expect(showsSecret(injector, SECRET)).toBe(false);
     });
 
     it('removes the variables with code naming them, without stdin', async () => {
@@ -192,6 +195,7 @@ describe('KernelInjector (message level)', () => {
     it('answers the code’s prompt once with every value, final, and never a value again', () => {
       const answers = new StdinAnswers({ values, nonce: 'N' });
       expect(answers.complete).toBe(false);
+      expect(showsSecret(answers, payload)).toBe(false);
       expect(answers.answer('N:*')).toBe(`N:F${payload}`);
       expect(answers.complete).toBe(true);
       expect(answers.unasked()).toBeNull();

@@ -8,6 +8,7 @@ import type {
   ITokenInfo
 } from '../tokens';
 import { RecordingInjector } from './model-fakes';
+import { showsSecret } from './own-strings';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -119,6 +120,13 @@ describe('PortalTokenModel', () => {
       MEM_HOST: 'http://portal.invalid'
     });
     expect(model.kernelCount).toBe(1);
+  });
+
+  it('keeps the secret out of its own properties (console, JSON, other extensions)', async () => {
+    await model.refresh();
+    await model.generate();
+    expect(model.revealSecret()).toBe('secret-1-abcdefgh');
+    expect(showsSecret(model, 'secret-1-abcdefgh')).toBe(false);
   });
 
   it('warns when fewer than warnBeforeExpiryDays remain, then expires and scrubs', async () => {

@@ -114,7 +114,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     if (names.length === 0) {
       return this.clear(sourceId);
     }
-    this._sources.set(sourceId, { ...variables });
+    this.#sources.set(sourceId, { ...variables });
     for (const entry of this._entries.values()) {
       this._inject(entry, sourceId);
     }
@@ -130,10 +130,10 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    * Remove a source's variables from every kernel that holds them, and stop injecting them.
    */
   async clear(sourceId: string): Promise<void> {
-    if (this._isDisposed || !this._sources.has(sourceId)) {
+    if (this._isDisposed || !this.#sources.has(sourceId)) {
       return;
     }
-    this._sources.delete(sourceId);
+    this.#sources.delete(sourceId);
     const scrubs: Promise<unknown>[] = [];
     for (const entry of this._entries.values()) {
       // Whatever is in flight for this source is now stale.
@@ -208,7 +208,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     const links = Array.from(this._links.values());
     this._links.clear();
     this._entries.clear();
-    this._sources.clear();
+    this.#sources.clear();
     this._contexts.clear();
     Signal.clearData(this);
     for (const link of links) {
@@ -266,7 +266,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     kernel.anyMessage.connect(this._onAnyMessage, this);
     kernel.disposed.connect(this._onKernelDisposed, this);
     this._learnLanguage(entry, link);
-    for (const sourceId of this._sources.keys()) {
+    for (const sourceId of this.#sources.keys()) {
       // Another connection may already have done it; a widget's first cell is then safe too.
       const state = entry.states.get(sourceId)?.state;
       if (owned || (state !== 'injected' && state !== 'unsupported')) {
@@ -310,7 +310,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
         this._changed.emit();
         if (before && snippetsFor(before) !== snippetsFor(language)) {
           // The spec misled us: the code sent was for another language. Send the right one.
-          for (const sourceId of this._sources.keys()) {
+          for (const sourceId of this.#sources.keys()) {
             this._inject(entry, sourceId);
           }
         }
@@ -350,7 +350,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       case 'dead': {
         link.markLost(true);
         entry.held.clear();
-        for (const sourceId of this._sources.keys()) {
+        for (const sourceId of this.#sources.keys()) {
           this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
             state: 'failed',
             reason: this._trans.__('The kernel died')
@@ -457,7 +457,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     for (const own of links.filter(other => other.owned)) {
       own.kernel.dispose();
     }
-    if (this._isDisposed || this._sources.size === 0) {
+    if (this._isDisposed || this.#sources.size === 0) {
       return;
     }
     let kernel: Kernel.IKernelConnection;
@@ -477,7 +477,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    */
   private _forgetProcess(entry: Private.KernelEntry): void {
     entry.held.clear();
-    for (const sourceId of this._sources.keys()) {
+    for (const sourceId of this.#sources.keys()) {
       this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
         state: 'pending'
       });
@@ -492,7 +492,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     if (this._links.get(link.kernel) !== link) {
       return;
     }
-    const tasks = Array.from(this._sources.keys(), sourceId =>
+    const tasks = Array.from(this.#sources.keys(), sourceId =>
       this._inject(entry, sourceId, link, true)
     );
     void Promise.all(tasks).then(() => {
@@ -524,7 +524,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     if (entry.links.size > 0) {
       return;
     }
-    if (this._sources.size === 0) {
+    if (this.#sources.size === 0) {
       this._entries.delete(entry.id);
       this._changed.emit();
       return;
@@ -567,7 +567,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     if (removed) {
       this._changed.emit();
     }
-    if (this._sources.size === 0) {
+    if (this.#sources.size === 0) {
       return;
     }
     for (const model of models.values()) {
@@ -595,7 +595,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       if (
         own &&
         own.inFlight === 0 &&
-        (this._sources.size === 0 || entry.links.size > 1)
+        (this.#sources.size === 0 || entry.links.size > 1)
       ) {
         own.kernel.dispose();
       }
@@ -643,7 +643,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     generation: number,
     first: boolean
   ): Promise<void> {
-    const variables = this._sources.get(sourceId);
+    const variables = this.#sources.get(sourceId);
     if (!variables) {
       return;
     }
@@ -867,7 +867,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   ): void {
     if (
       this._isDisposed ||
-      !this._sources.has(sourceId) ||
+      !this.#sources.has(sourceId) ||
       !entry.isCurrent(sourceId, generation) ||
       this._entries.get(entry.id) !== entry
     ) {
@@ -888,8 +888,11 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   private _kernelManager: Kernel.IManager;
   private _kernelSpecManager: KernelSpec.IManager | null;
   private _links = new Map<Kernel.IKernelConnection, Private.Link>();
-  /** The secrets: in memory only, never logged, never in a status. */
-  private _sources = new Map<string, Record<string, string>>();
+  /**
+   * The secrets: in memory only, never logged, never in a status; a true private field (see
+   * `PortalTokenModel.#secret`).
+   */
+  #sources = new Map<string, Record<string, string>>();
   private _trans: TranslationBundle;
 }
 

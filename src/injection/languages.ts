@@ -245,7 +245,7 @@ export class StdinAnswers {
         throw new Error(`Not a variable name: ${JSON.stringify(name)}`);
       }
     }
-    this._payload = Private.payload(options.values);
+    this.#payload = Private.payload(options.values);
   }
 
   /** The nonce the code was made with. */
@@ -298,14 +298,15 @@ export class StdinAnswers {
   private _values(flag: 'F' | 'D'): string {
     this._sent = true;
     this._final = flag === 'F';
-    return `${this.nonce}:${flag}${this._payload}`;
+    return `${this.nonce}:${flag}${this.#payload}`;
   }
 
   private _ended = false;
   private _final = false;
   private _foreign = false;
   private _offered = false;
-  private _payload: string;
+  /** The values, hex-encoded: a true private field (see `PortalTokenModel.#secret`). */
+  #payload: string;
   private _sent = false;
 }
 

@@ -61,7 +61,7 @@ export class AxivionClient implements IPortalClient {
 
   /** The signed-in user's name, if any. */
   get username(): string | undefined {
-    return this._auth?.username;
+    return this.#auth?.username;
   }
 
   async signIn(credentials: ICredentials): Promise<void> {
@@ -81,18 +81,18 @@ export class AxivionClient implements IPortalClient {
     const info = this._parseInfo(response, auth.username);
     // The dashboard's spelling of the name (it may differ in case from what was typed).
     auth.username = info.username ?? auth.username;
-    this._auth = auth;
+    this.#auth = auth;
     this._username = auth.username;
     this._info = info;
   }
 
   signOut(): void {
-    this._auth = undefined;
+    this.#auth = undefined;
     this._info = undefined;
   }
 
   async status(): Promise<IPortalStatus> {
-    if (!this._auth) {
+    if (!this.#auth) {
       return { signedIn: false, available: true, tokens: [] };
     }
     const info = await this._ensureInfo();
@@ -109,8 +109,8 @@ export class AxivionClient implements IPortalClient {
     }
     const tokens = AxivionClient.parseTokenList(response.json);
     const current = tokens.find(token => token.current);
-    if (current && this._auth?.token !== undefined) {
-      this._auth.tokenId = current.id;
+    if (current && this.#auth?.token !== undefined) {
+      this.#auth.tokenId = current.id;
     }
     return { signedIn: true, available: true, tokens };
   }
@@ -140,7 +140,7 @@ export class AxivionClient implements IPortalClient {
     }
     const token = Private.tokenInfo(json);
     // From now on the client authenticates with its own newest token; the password is gone.
-    this._auth = { username: auth.username, token: secret, tokenId: token.id };
+    this.#auth = { username: auth.username, token: secret, tokenId: token.id };
     return { ...token, secret };
   }
 
@@ -175,7 +175,7 @@ export class AxivionClient implements IPortalClient {
     // Axivion's scripts read AXIVION_PASSWORD, which may hold an API token.
     return {
       token: secret,
-      username: this._auth?.username ?? this._username ?? '',
+      username: this.#auth?.username ?? this._username ?? '',
       url: this.config.url
     };
   }
@@ -183,17 +183,17 @@ export class AxivionClient implements IPortalClient {
   // ---- Helpers -------------------------------------------------------------------------
 
   private _requireAuth(): Private.IAuth {
-    if (!this._auth) {
+    if (!this.#auth) {
       throw new PortalError({ reason: 'signed-out' });
     }
-    return this._auth;
+    return this.#auth;
   }
 
   /** The info document, fetched if the client has none; undefined once signed out. */
   private async _ensureInfo(
     refresh = false
   ): Promise<Private.IInfo | undefined> {
-    const auth = this._auth;
+    const auth = this.#auth;
     if (!auth) {
       return undefined;
     }
@@ -277,7 +277,7 @@ export class AxivionClient implements IPortalClient {
     if (response.status < 200 || response.status >= 300) {
       Private.fail(response);
     }
-    const own = this._auth?.tokenId;
+    const own = this.#auth?.tokenId;
     if (own !== undefined && ids.includes(own)) {
       // The client authenticated with that token: it has no credentials any more.
       this.signOut();
@@ -288,7 +288,7 @@ export class AxivionClient implements IPortalClient {
     method: string,
     url: string,
     body?: unknown,
-    auth: Private.IAuth | undefined = this._auth,
+    auth: Private.IAuth | undefined = this.#auth,
     headers: Record<string, string> = {}
   ): Promise<IPortalResponse> {
     const init: RequestInit = {
@@ -309,7 +309,8 @@ export class AxivionClient implements IPortalClient {
   }
 
   private _fetchOptions: IFetchOptions;
-  private _auth?: Private.IAuth;
+  /** The password or token, in a true private field (see `PortalTokenModel.#secret`). */
+  #auth?: Private.IAuth;
   private _info?: Private.IInfo;
   /**
    * Who signed in last, kept after signing out (it is no secret): the kernels' variables of a

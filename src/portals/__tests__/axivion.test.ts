@@ -8,6 +8,7 @@
  * authentication scheme, whether a CSRF header was sent); the dashboard is the real demo.
  */
 import type { IRunningPortal } from '../../../demo/src/server';
+import { showsSecret } from '../../__tests__/own-strings';
 import { AxivionClient } from '../axivion';
 import { PortalError } from '../errors';
 import {
@@ -174,7 +175,9 @@ describe('AxivionClient against the demo dashboard', () => {
   it('forgets the password after create: every later request uses the token', async () => {
     const log: IWireRecord[] = [];
     const client = await signedIn({ log });
-    await client.create({ password: alice.password });
+    expect(showsSecret(client, alice.password)).toBe(false);
+    const { secret } = await client.create({ password: alice.password });
+    expect(showsSecret(client, secret)).toBe(false);
     log.length = 0;
     await client.status();
     await client.create({ label: 'second', password: alice.password });
