@@ -8,15 +8,10 @@ import {
   PYTHON_AXIVION,
   PYTHON_SODAR,
   PYTHON_USE_TOKEN,
-  resetPortal,
   SODAR,
   test,
   XDMOD
 } from './helpers';
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 test('three portals in one panel: variables side by side, scrubbed one portal at a time', async ({
   page

@@ -7,15 +7,10 @@ import {
   newNotebook,
   openPortalSection,
   PYTHON_AXIVION,
-  resetPortal,
   test
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 test('Axivion: sign in → list → create → live in the kernel → revoke others → revoke it', async ({
   page,

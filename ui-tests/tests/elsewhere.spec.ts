@@ -5,16 +5,11 @@ import {
   newNotebook,
   openPortalSection,
   PYTHON_USE_TOKEN,
-  resetPortal,
   test,
   XDMOD
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 test('a token revoked elsewhere leaves the panel and the kernels when the window is focused', async ({
   page

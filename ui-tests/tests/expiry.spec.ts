@@ -5,14 +5,9 @@ import {
   newNotebook,
   openPortalSection,
   PYTHON_USE_TOKEN,
-  resetPortal,
   test,
   XDMOD
 } from './helpers';
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 const DAY = 24 * 60 * 60 * 1000;
 

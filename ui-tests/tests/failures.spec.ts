@@ -9,7 +9,6 @@ import {
   newNotebook,
   openPortalSection,
   portalUrl,
-  resetPortal,
   setPortals,
   SODAR,
   test,
@@ -47,10 +46,6 @@ test.use({
     await context.dispose();
     await use(state);
   }
-});
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
 });
 
 /** A failure the demo can inject, as `armFault` takes it (without the route). */

@@ -10,8 +10,20 @@ import * as path from 'path';
 /**
  * Galata's test, with `tmpPath` made under JupyterLab's base URL (/jupyter/): Galata's own
  * fixture calls `/api/contents` at the origin's root, which is the portal here, not JupyterLab.
+ * Each test starts from a demo portal without tokens and ends with no kernel running.
  */
-export const test = galataTest.extend<{ shutdownKernels: void }>({
+export const test = galataTest.extend<{
+  cleanPortal: void;
+  shutdownKernels: void;
+}>({
+  // Before the page loads, so the panel never sees an earlier test's token.
+  cleanPortal: [
+    async ({ request, baseURL }, use) => {
+      await resetPortal(request, baseURL);
+      await use();
+    },
+    { auto: true }
+  ],
   tmpPath: async ({ request, baseURL }, use, testInfo) => {
     const folder = path.basename(testInfo.outputDir).replace(/-retry\d+$/i, '');
     const url = `${baseURL}/api/contents/${encodeURIComponent(folder)}`;

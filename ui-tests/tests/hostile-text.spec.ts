@@ -4,16 +4,11 @@ import {
   AXIVION,
   createAxivionToken,
   openPortalSection,
-  resetPortal,
   SODAR,
   test
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 /** Markup that would run if it were ever rendered as HTML. */
 const MARKUP = '<img src=x onerror="window.__pwned=1"><b>bold</b>';

@@ -1,15 +1,5 @@
 import { expect } from '@jupyterlab/galata';
-import {
-  openTokenPanel,
-  resetPortal,
-  setPortals,
-  test,
-  XDMOD
-} from './helpers';
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
+import { openTokenPanel, setPortals, test, XDMOD } from './helpers';
 
 test('bad portal settings are explained in the panel, and the good portal keeps working', async ({
   page

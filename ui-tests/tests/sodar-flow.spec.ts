@@ -5,16 +5,11 @@ import {
   newNotebook,
   openPortalSection,
   PYTHON_SODAR,
-  resetPortal,
   SODAR,
   test
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 test('SODAR: sign in with the password → token live in the kernel → replaced → removed', async ({
   page

@@ -1,16 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
-import {
-  openTokenPanel,
-  resetPortal,
-  setPortals,
-  test,
-  XDMOD
-} from './helpers';
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
+import { openTokenPanel, setPortals, test, XDMOD } from './helpers';
 
 /** A theme variable resolved to the colour the browser paints, e.g. `rgb(255, 255, 255)`. */
 async function themeColor(page: Page, variable: string): Promise<string> {

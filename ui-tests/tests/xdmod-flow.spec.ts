@@ -6,15 +6,10 @@ import {
   newNotebook,
   openPortalSection,
   XDMOD,
-  PYTHON_USE_TOKEN,
-  resetPortal
+  PYTHON_USE_TOKEN
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 test('generate → every kernel has the token → restart keeps it → revoke scrubs it', async ({
   page

@@ -4,15 +4,10 @@ import {
   openPortalSection,
   XDMOD,
   portalUrl,
-  resetPortal,
   test
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
-
-test.beforeEach(async ({ request, baseURL }) => {
-  await resetPortal(request, baseURL);
-});
 
 test('a token made in the portal: dates shown, secret unknown, "Replace token" after a warning', async ({
   page,
