@@ -89,16 +89,16 @@ export namespace TokenActions {
     trans: TranslationBundle,
     options?: ICreateOptions
   ): Promise<void> {
-    if (await model.generate(options)) {
-      if (model.state === 'live') {
-        Notification.success(
-          trans.__('New API token for %1 is ready.', model.config.label),
-          { autoClose: 5000 }
-        );
-      }
-    } else {
-      notifyFailure(model, trans);
-    }
+    const done = await model.generate(options);
+    // Done but not live: a one-token portal already had a token, which the panel shows.
+    Private.report(
+      model,
+      trans,
+      done,
+      model.state === 'live'
+        ? trans.__('New API token for %1 is ready.', model.config.label)
+        : null
+    );
   }
 
   /** Copy the live secret to the clipboard. */
@@ -126,26 +126,21 @@ export namespace TokenActions {
     model: PortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
-    const result = await showDialog({
-      title: trans.__('Revoke the API token for %1?', model.config.label),
-      body: trans.__(
+    const confirmed = await Private.confirm(
+      trans,
+      trans.__('Revoke the API token for %1?', model.config.label),
+      trans.__(
         'The token stops working everywhere, and it is removed from the kernels.'
       ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Revoke') })
-      ]
-    });
-    if (!result.button.accept) {
-      return;
-    }
-    if (await model.revoke()) {
-      Notification.success(
-        trans.__('API token for %1 revoked.', model.config.label),
-        { autoClose: 5000 }
+      trans.__('Revoke')
+    );
+    if (confirmed) {
+      Private.report(
+        model,
+        trans,
+        await model.revoke(),
+        trans.__('API token for %1 revoked.', model.config.label)
       );
-    } else {
-      notifyFailure(model, trans);
     }
   }
 
@@ -158,23 +153,21 @@ export namespace TokenActions {
     trans: TranslationBundle
   ): Promise<void> {
     const manage = model.client.manageUrl;
-    const result = await showDialog({
-      title: trans.__(
+    const confirmed = await Private.confirm(
+      trans,
+      trans.__(
         'Remove the API token for %1 from the kernels?',
         model.config.label
       ),
-      body: manage
+      manage
         ? trans.__(
             "%1 cannot revoke tokens from here: the token stays valid until it expires or you delete it on the portal's token page.",
             model.config.label
           )
         : trans.__('The token stays valid at %1.', model.config.label),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Remove') })
-      ]
-    });
-    if (result.button.accept) {
+      trans.__('Remove')
+    );
+    if (confirmed) {
       model.forget();
     }
   }
@@ -184,14 +177,12 @@ export namespace TokenActions {
     model: PortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
-    if (await model.renew()) {
-      Notification.success(
-        trans.__('API token for %1 renewed.', model.config.label),
-        { autoClose: 5000 }
-      );
-    } else {
-      notifyFailure(model, trans);
-    }
+    Private.report(
+      model,
+      trans,
+      await model.renew(),
+      trans.__('API token for %1 renewed.', model.config.label)
+    );
   }
 
   /**
@@ -208,14 +199,15 @@ export namespace TokenActions {
     );
     const ownId = model.state === 'live' ? model.token?.id : undefined;
     const includesOwn = ownId !== undefined && ids.includes(ownId);
-    const result = await showDialog({
-      title: trans._n(
+    const confirmed = await Private.confirm(
+      trans,
+      trans._n(
         'Revoke %1 token at %2?',
         'Revoke %1 tokens at %2?',
         ids.length,
         model.config.label
       ),
-      body: [
+      [
         names.join(', '),
         includesOwn
           ? trans.__(
@@ -223,12 +215,9 @@ export namespace TokenActions {
             )
           : trans.__('Anything that uses them stops working.')
       ].join('\n'),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Revoke') })
-      ]
-    });
-    if (!result.button.accept) {
+      trans.__('Revoke')
+    );
+    if (!confirmed) {
       return false;
     }
     return ids.length === 1 ? model.revoke(ids[0]) : model.revokeMany(ids);
@@ -239,29 +228,60 @@ export namespace TokenActions {
     model: PortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
-    const result = await showDialog({
-      title: trans.__('Replace the API token for %1?', model.config.label),
-      body: trans.__(
+    const confirmed = await Private.confirm(
+      trans,
+      trans.__('Replace the API token for %1?', model.config.label),
+      trans.__(
         'The current token is revoked: anything else that uses it stops working. A new token is created and put into the kernels.'
       ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Replace') })
-      ]
-    });
-    if (!result.button.accept) {
-      return;
-    }
-    if (!(await model.renew())) {
-      notifyFailure(model, trans);
+      trans.__('Replace')
+    );
+    if (confirmed) {
+      // The new token shows in the panel; only a failure needs a notification.
+      Private.report(model, trans, await model.renew(), null);
     }
   }
+}
 
-  function notifyFailure(
+/**
+ * Module internals.
+ */
+namespace Private {
+  /**
+   * Ask before a destructive act: Cancel, or the act's own warning button. Resolves whether
+   * the user chose the act.
+   */
+  export async function confirm(
+    trans: TranslationBundle,
+    title: string,
+    body: string,
+    act: string
+  ): Promise<boolean> {
+    const result = await showDialog({
+      title,
+      body,
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: act })
+      ]
+    });
+    return result.button.accept;
+  }
+
+  /**
+   * Tell how an act ended: `success` (if any) for a while, or the model's error until closed.
+   */
+  export function report(
     model: PortalTokenModel,
-    trans: TranslationBundle
+    trans: TranslationBundle,
+    done: boolean,
+    success: string | null
   ): void {
-    if (model.error) {
+    if (done) {
+      if (success) {
+        Notification.success(success, { autoClose: 5000 });
+      }
+    } else if (model.error) {
       Notification.error(
         describeError(model.error, model.config.label, trans),
         { autoClose: false }
