@@ -532,10 +532,19 @@ export class PortalTokenModel implements IDisposable {
     secret: string | null
   ): void {
     const secretChanged = secret !== this.#secret;
+    const previous = this._token;
     this._state = state;
     this._token = token;
     this.#secret = secret;
-    this._warned = false;
+    // Warn once per token and end date: a refresh that finds the same token (every minute
+    // while the tab is visible) must not warn again.
+    if (
+      secretChanged ||
+      token?.id !== previous?.id ||
+      token?.expires?.getTime() !== previous?.expires?.getTime()
+    ) {
+      this._warned = false;
+    }
     if (secretChanged) {
       this._renewTried = false;
       this._liveSince = Date.now();

@@ -153,6 +153,29 @@ describe('PortalTokenModel', () => {
     expect(injector.live.has('mem')).toBe(false);
   });
 
+  it('warns once per token: refreshes in the warning period do not warn again', async () => {
+    portal.lifetimeMs = 10 * DAY;
+    const notices: string[] = [];
+    model.expiryNotice.connect((_, kind) => notices.push(kind));
+    await model.refresh();
+    await model.generate();
+    jest.advanceTimersByTime(4 * DAY);
+    expect(notices).toEqual(['warning']);
+
+    // The panel refreshes while the tab is visible, and on every return to it.
+    for (let i = 0; i < 3; i++) {
+      await model.refresh();
+      jest.advanceTimersByTime(60 * 1000);
+    }
+    expect(model.state).toBe('live');
+    expect(notices).toEqual(['warning']);
+
+    // A new token is a new one to warn about.
+    await model.renew();
+    jest.advanceTimersByTime(4 * DAY);
+    expect(notices).toEqual(['warning', 'warning']);
+  });
+
   it('survives lifetimes longer than setTimeout can count', async () => {
     portal.lifetimeMs = 400 * DAY;
     await model.refresh();
