@@ -120,16 +120,10 @@ describe('the stdin exchange with real kernels', () => {
 
   beforeAll(async () => {
     await server.start(rMissing ? {} : { ir: IR_SPEC });
-    injector = new KernelInjector({
-      kernelManager: server.kernelManager,
-      kernelSpecManager: server.specsManager
-    });
+    injector = server.injector();
   }, 60000);
 
-  afterAll(async () => {
-    injector?.dispose();
-    await server.shutdown();
-  }, 30000);
+  afterAll(() => server.shutdown(), 30000);
 
   for (const language of LANGUAGES) {
     (language.skip ? describe.skip : describe)(language.label, () => {

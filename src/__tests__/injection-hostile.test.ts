@@ -505,10 +505,7 @@ describe('KernelInjector with 10,000 hostile values', () => {
 
   beforeAll(async () => {
     await server.start(rMissing ? {} : { ir: IR_SPEC, 'ir-c': IR_C_SPEC });
-    injector = new KernelInjector({
-      kernelManager: server.kernelManager,
-      kernelSpecManager: server.specsManager
-    });
+    injector = server.injector();
     for (const { spec, skip, language } of KERNELS) {
       if (!skip) {
         const kernel = await server.kernelManager.startNew({ name: spec });
@@ -520,7 +517,6 @@ describe('KernelInjector with 10,000 hostile values', () => {
   }, 120000);
 
   afterAll(async () => {
-    injector?.dispose();
     await server.shutdown();
     fs.rmSync(CANARY_DIR, { recursive: true, force: true });
   }, 60000);

@@ -34,16 +34,10 @@ describe('KernelInjector with ipykernel', () => {
 
   beforeAll(async () => {
     await server.start();
-    injector = new KernelInjector({
-      kernelManager: server.kernelManager,
-      kernelSpecManager: server.specsManager
-    });
+    injector = server.injector();
   }, 60000);
 
-  afterAll(async () => {
-    injector?.dispose();
-    await server.shutdown();
-  }, 30000);
+  afterAll(() => server.shutdown(), 30000);
 
   it('injects a running kernel that has no widget; a cell sees the value', async () => {
     bare = await server.kernelManager.startNew({ name: 'python3' });

@@ -44,16 +44,10 @@ describeIfR('KernelInjector with IRkernel', () => {
   beforeAll(async () => {
     // Installed into the server's own data directory: no system-wide registration needed.
     await server.start({ ir: IR_SPEC });
-    injector = new KernelInjector({
-      kernelManager: server.kernelManager,
-      kernelSpecManager: server.specsManager
-    });
+    injector = server.injector();
   }, 60000);
 
-  afterAll(async () => {
-    injector?.dispose();
-    await server.shutdown();
-  }, 30000);
+  afterAll(() => server.shutdown(), 30000);
 
   it('injects a running kernel that has no widget; a cell sees the value', async () => {
     bare = await server.kernelManager.startNew({ name: 'ir' });

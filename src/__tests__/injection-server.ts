@@ -16,6 +16,7 @@ import {
 } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import { PromiseDelegate, UUID } from '@lumino/coreutils';
+import { KernelInjector } from '../injection';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -322,9 +323,22 @@ export class TestServer {
     return context;
   }
 
-  /** Shut down every kernel and the server. */
+  /** An injector following this server's kernels; `shutdown()` disposes of it first. */
+  injector(): KernelInjector {
+    const injector = new KernelInjector({
+      kernelManager: this.kernelManager,
+      kernelSpecManager: this.specsManager
+    });
+    this._injectors.push(injector);
+    return injector;
+  }
+
+  /** Dispose of the injectors, shut down every kernel and the server. */
   async shutdown(): Promise<void> {
     try {
+      for (const injector of this._injectors) {
+        injector.dispose();
+      }
       for (const context of this._contexts) {
         await context.shutdown().catch(() => undefined);
         context.dispose();
@@ -340,6 +354,7 @@ export class TestServer {
   }
 
   private _contexts: SessionContext[] = [];
+  private _injectors: KernelInjector[] = [];
   private _waiters: {
     match: (recorded: IRecorded) => boolean;
     resolve: (recorded: IRecorded) => void;
