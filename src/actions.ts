@@ -106,8 +106,20 @@ export namespace TokenActions {
     model: PortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
-    const secret = model.revealSecret();
+    let secret: string | null;
+    try {
+      secret = await model.revealSecret();
+    } catch {
+      secret = null;
+    }
     if (!secret) {
+      Notification.error(
+        trans.__(
+          'The API token for %1 could not be read: the Jupyter server no longer has it.',
+          model.config.label
+        ),
+        { autoClose: false }
+      );
       return;
     }
     try {

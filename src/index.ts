@@ -10,6 +10,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { TokenActions } from './actions';
+import { ServerTokenBroker } from './broker';
 import { keyIcon } from './icons';
 import { KernelInjector } from './injection/injector';
 import { PortalTokenManager } from './manager';
@@ -17,7 +18,8 @@ import { PortalRegistry } from './portals/registry';
 import {
   IKernelInjector,
   IPortalRegistry,
-  IPortalTokenManager
+  IPortalTokenManager,
+  ITokenBroker
 } from './tokens';
 import { TokenPanel } from './widgets/panel';
 import { TokenStatus } from './widgets/status';
@@ -39,6 +41,21 @@ const registryPlugin: JupyterFrontEndPlugin<IPortalRegistry> = {
 };
 
 /**
+ * The server half: keeps live tokens across reloads and gives them to kernels at launch.
+ */
+const brokerPlugin: JupyterFrontEndPlugin<ITokenBroker> = {
+  id: 'jupyterlab-portal-token:broker',
+  description:
+    'Keeps live API tokens in the Jupyter server, for reloads and for kernels at launch.',
+  autoStart: true,
+  provides: ITokenBroker,
+  activate: (app: JupyterFrontEnd): ITokenBroker =>
+    new ServerTokenBroker({
+      serverSettings: app.serviceManager.serverSettings
+    })
+};
+
+/**
  * Puts the live tokens into every kernel: notebooks', consoles', and kernels without a widget.
  */
 const injectorPlugin: JupyterFrontEndPlugin<IKernelInjector> = {
@@ -46,17 +63,19 @@ const injectorPlugin: JupyterFrontEndPlugin<IKernelInjector> = {
   description: 'Puts portal API tokens into the environment of every kernel.',
   autoStart: true,
   provides: IKernelInjector,
-  optional: [INotebookTracker, IConsoleTracker, ITranslator],
+  optional: [INotebookTracker, IConsoleTracker, ITranslator, ITokenBroker],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker | null,
     consoles: IConsoleTracker | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    broker: ITokenBroker | null
   ): IKernelInjector => {
     const injector = new KernelInjector({
       kernelManager: app.serviceManager.kernels,
       kernelSpecManager: app.serviceManager.kernelspecs,
-      translator: translator ?? nullTranslator
+      translator: translator ?? nullTranslator,
+      launch: broker
     });
     // Widgets' own kernel connections, so the token is queued before their first cell.
     notebooks?.forEach(panel =>
@@ -83,17 +102,19 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
   description: 'Holds the API token state of every configured portal.',
   autoStart: true,
   requires: [ISettingRegistry, IPortalRegistry],
-  optional: [IKernelInjector],
+  optional: [IKernelInjector, ITokenBroker],
   provides: IPortalTokenManager,
   activate: async (
     app: JupyterFrontEnd,
     settingRegistry: ISettingRegistry,
     registry: IPortalRegistry,
-    injector: IKernelInjector | null
+    injector: IKernelInjector | null,
+    broker: ITokenBroker | null
   ): Promise<IPortalTokenManager> => {
     const manager = new PortalTokenManager({
       registry,
       injector,
+      broker,
       origin: window.location.origin
     });
     const apply = (settings: ISettingRegistry.ISettings): void => {
@@ -102,7 +123,8 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
         autoInject: settings.composite.autoInject as boolean,
         autoRenew: settings.composite.autoRenew as boolean,
         warnBeforeExpiryDays: settings.composite.warnBeforeExpiryDays as number,
-        autoGenerate: settings.composite.autoGenerate as boolean
+        autoGenerate: settings.composite.autoGenerate as boolean,
+        injectTerminals: settings.composite.injectTerminals as boolean
       });
       // Never wait for a portal inside activate: JupyterLab's start must not depend on it.
       void manager.checkNew();
@@ -329,6 +351,7 @@ const statusPlugin: JupyterFrontEndPlugin<void> = {
 
 export default [
   registryPlugin,
+  brokerPlugin,
   injectorPlugin,
   managerPlugin,
   panelPlugin,

@@ -2,7 +2,7 @@ import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { IPortalEntry, readPortals } from './config';
 import { PortalTokenModel } from './model';
-import type { IKernelInjector, IPortalRegistry } from './tokens';
+import type { IKernelInjector, IPortalRegistry, ITokenBroker } from './tokens';
 
 /**
  * The settings the manager follows.
@@ -14,6 +14,8 @@ export interface ITokenSettings {
   autoRenew?: boolean;
   warnBeforeExpiryDays: number;
   autoGenerate: boolean;
+  /** Absent: on. */
+  injectTerminals?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export class PortalTokenManager implements IDisposable {
   constructor(options: PortalTokenManager.IOptions) {
     this._registry = options.registry;
     this._injector = options.injector ?? null;
+    this._broker = options.broker ?? null;
     this._origin = options.origin;
   }
 
@@ -91,7 +94,8 @@ export class PortalTokenManager implements IDisposable {
       } else {
         model = new PortalTokenModel({
           client: this._registry.create(entry.config),
-          injector: this._injector
+          injector: this._injector,
+          broker: this._broker
         });
         model.changed.connect(this._onModelChanged, this);
         model.expiryNotice.connect(this._onExpiryNotice, this);
@@ -99,6 +103,7 @@ export class PortalTokenManager implements IDisposable {
         this._fresh.push(model);
       }
       model.autoInject = settings.autoInject;
+      model.injectTerminals = settings.injectTerminals ?? true;
       model.autoRenew = settings.autoRenew ?? false;
       model.warnBeforeExpiryDays = settings.warnBeforeExpiryDays;
       return { entry, model };
@@ -284,6 +289,7 @@ export class PortalTokenManager implements IDisposable {
   >(this);
   private _fresh: PortalTokenModel[] = [];
   private _injector: IKernelInjector | null;
+  private _broker: ITokenBroker | null;
   private _isDisposed = false;
   private _items: IPortalItem[] = [];
   private _itemsChanged = new Signal<this, void>(this);
@@ -304,6 +310,8 @@ export namespace PortalTokenManager {
   export interface IOptions {
     registry: IPortalRegistry;
     injector?: IKernelInjector | null;
+    /** The Jupyter server's half, which keeps live tokens; none: tokens live in the page only. */
+    broker?: ITokenBroker | null;
     /** The page's origin, against which relative portal URLs are resolved. */
     origin: string;
   }

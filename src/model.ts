@@ -2,13 +2,16 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PortalError } from './portals/errors';
 import type {
+  IBrokerStatus,
   ICreatedToken,
   ICreateOptions,
   ICredentials,
   IKernelInjectionStatus,
+  IKeptToken,
   IKernelInjector,
   IPortalClient,
   IPortalConfig,
+  ITokenBroker,
   ITokenInfo
 } from './tokens';
 
@@ -21,7 +24,8 @@ import type {
  *   panel, none has been opened on this page).
  * - `unavailable`: the portal does not offer API tokens.
  * - `none`: signed in, no token in use here (portals with several tokens may list others).
- * - `live`: a token created here; its secret is in memory and in the kernels.
+ * - `live`: a token created here; its secret is in memory (this page's, or the Jupyter
+ *   server's after a reload) and in the kernels.
  * - `stored`: the portal has a token whose secret is not here.
  * - `expired`: the portal's token has expired (it still blocks creating a new one).
  */
@@ -52,6 +56,14 @@ export class PortalTokenModel implements IDisposable {
     this._warnBeforeMs = (options.warnBeforeExpiryDays ?? 7) * DAY_MS;
     this._autoInject = options.autoInject ?? true;
     this._autoRenew = options.autoRenew ?? false;
+    this._injectTerminals = options.injectTerminals ?? true;
+    this._broker = options.broker ?? null;
+    this._brokerReady = this._broker
+      ? this._broker.ready.then(status => {
+          this._brokerStatus = status;
+          return status;
+        })
+      : Promise.resolve(null);
     this._injector?.changed.connect(this._onInjectionChanged, this);
   }
 
@@ -127,9 +139,25 @@ export class PortalTokenModel implements IDisposable {
     return this._token;
   }
 
-  /** The first 8 characters of the live secret, for recognising it; `null` otherwise. */
+  /**
+   * The first 8 characters of the live secret, for recognising it; `null` otherwise, and when
+   * only the Jupyter server has the secret (after a reload).
+   */
   get secretPreview(): string | null {
     return this.#secret ? this.#secret.slice(0, 8) : null;
+  }
+
+  /**
+   * What the Jupyter server's half of this extension said about itself: `null` without one
+   * (tokens are then kept in this page only), `undefined` before it answered.
+   */
+  get server(): IBrokerStatus | null | undefined {
+    return this._brokerStatus;
+  }
+
+  /** Whether the Jupyter server keeps the live token (it survives a reload, reaches launches). */
+  get keptByServer(): boolean {
+    return this._state === 'live' && this._keptVersion !== null;
   }
 
   /** Whether fewer than the warning period remains. */
@@ -221,16 +249,40 @@ export class PortalTokenModel implements IDisposable {
     this._changed.emit();
   }
 
+  /** Whether new terminals get the live token (through the Jupyter server). */
+  get injectTerminals(): boolean {
+    return this._injectTerminals;
+  }
+
+  /** Turn terminal injection on or off (for terminals opened from now on). */
+  set injectTerminals(value: boolean) {
+    if (value === this._injectTerminals) {
+      return;
+    }
+    this._injectTerminals = value;
+    void this._syncInjection();
+    this._changed.emit();
+  }
+
   /** Whether the model has been disposed. */
   get isDisposed(): boolean {
     return this._isDisposed;
   }
 
   /**
-   * The live secret, for an explicit user action (copy, reveal). Never log it.
+   * The live secret, for an explicit user action (copy, reveal): from this page's memory, or
+   * from the Jupyter server when only it has the secret. Never log it.
    */
-  revealSecret(): string | null {
-    return this.#secret;
+  async revealSecret(): Promise<string | null> {
+    if (this.#secret || this._state !== 'live') {
+      return this.#secret;
+    }
+    const kept = this._kept;
+    if (!kept || !this._broker) {
+      return null;
+    }
+    const values = await this._broker.values(this.config.id);
+    return values?.[kept.secretName] ?? null;
   }
 
   /**
@@ -416,7 +468,9 @@ export class PortalTokenModel implements IDisposable {
   private async _refreshInside(): Promise<void> {
     const status = await this.client.status();
     const caps = this.client.capabilities;
-    const live = this._state === 'live' && this.#secret ? this._token : null;
+    const live = this._hasSecret() ? this._token : null;
+    // After a reload (or from another tab): the live token the Jupyter server keeps.
+    const kept = live ? null : await this._keptToken();
     if (!status.signedIn) {
       this._tokens = [];
       this._setToken('signed-out', null, null);
@@ -428,19 +482,26 @@ export class PortalTokenModel implements IDisposable {
       return;
     }
     if (!caps.list) {
-      // Nothing to learn from the portal: keep what this page knows.
-      if (!live) {
+      // Nothing to learn from the portal: keep what this page (or the server) knows.
+      if (kept) {
+        this._adopt(kept, null);
+      } else if (!live) {
         this._setToken('none', null, null);
       }
       return;
     }
     if (!caps.singleToken) {
       this._tokens = status.tokens;
-      const listed = live
-        ? status.tokens.find(token => token.id === live.id)
+      const own = live ?? (kept ? Private.keptInfo(kept) : null);
+      const listed = own
+        ? status.tokens.find(token => token.id === own.id)
         : undefined;
       if (listed && listed.valid !== false && !Private.isExpired(listed)) {
-        this._setToken('live', { ...live, ...listed }, this.#secret);
+        if (live) {
+          this._setToken('live', { ...live, ...listed }, this.#secret);
+        } else {
+          this._adopt(kept!, listed);
+        }
       } else {
         // Revoked or expired elsewhere: it must not stay in the kernels.
         this._setToken('none', null, null);
@@ -455,6 +516,8 @@ export class PortalTokenModel implements IDisposable {
     } else if (live) {
       // Still ours: keep the secret, take the portal's dates.
       this._setToken('live', { ...live, ...token }, this.#secret);
+    } else if (kept && Private.sameToken(Private.keptInfo(kept), token)) {
+      this._adopt(kept, token);
     } else {
       this._setToken('stored', token, null);
     }
@@ -526,16 +589,62 @@ export class PortalTokenModel implements IDisposable {
     }
   }
 
+  /**
+   * Whether the live token's secret is here or on the Jupyter server.
+   */
+  private _hasSecret(): boolean {
+    return this._state === 'live' && (!!this.#secret || this._kept !== null);
+  }
+
+  /**
+   * The token the Jupyter server keeps for this portal and URL, if any (never its values).
+   */
+  private async _keptToken(): Promise<IKeptToken | null> {
+    if (!this._broker || !(await this._brokerReady)) {
+      return null;
+    }
+    try {
+      const kept = await this._broker.list();
+      return (
+        kept.find(
+          token =>
+            token.portal === this.config.id &&
+            token.info?.url === this.config.url
+        ) ?? null
+      );
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Show a token the Jupyter server keeps as live, the portal's listing (if any) for its dates.
+   */
+  private _adopt(kept: IKeptToken, listed: ITokenInfo | null): void {
+    this._setToken(
+      'live',
+      { ...Private.keptInfo(kept), ...(listed ?? {}) },
+      null,
+      kept
+    );
+  }
+
   private _setToken(
     state: TokenState,
     token: ITokenInfo | null,
-    secret: string | null
+    secret: string | null,
+    kept: IKeptToken | null = null
   ): void {
-    const secretChanged = secret !== this.#secret;
+    const live = state === 'live';
+    const keptNow = live ? kept : null;
+    const secretChanged =
+      secret !== this.#secret ||
+      (keptNow?.version ?? null) !== (this._kept?.version ?? null);
     const previous = this._token;
     this._state = state;
     this._token = token;
     this.#secret = secret;
+    this._kept = keptNow;
     // Warn once per token and end date: a refresh that finds the same token (every minute
     // while the tab is visible) must not warn again.
     if (
@@ -557,27 +666,73 @@ export class PortalTokenModel implements IDisposable {
   }
 
   /**
-   * Put the live secret into the kernels, or take it out.
+   * Put the live secret into the Jupyter server and the kernels, or take it out. Runs one at a
+   * time, in the order asked, so a removal never overtakes the hand-over before it.
    */
-  private async _syncInjection(): Promise<void> {
-    if (!this._injector) {
-      return;
-    }
+  private _syncInjection(): Promise<void> {
+    const run = async () => {
+      try {
+        await this._syncNow();
+      } finally {
+        this._syncsPending -= 1;
+      }
+    };
+    // Started at once when nothing runs, so a removal from the kernels begins in this tick.
+    this._syncing = this._syncsPending === 0 ? run() : this._syncing.then(run);
+    this._syncsPending += 1;
+    return this._syncing;
+  }
+
+  private async _syncNow(): Promise<void> {
     const id = this.config.id;
     const before = this._injectionError;
+    const secret = this.#secret;
+    const kept = this._kept;
     try {
       this._injectionError = null;
-      if (this.#secret && this._autoInject) {
-        const values = this.client.environment(this.#secret);
-        const variables: Record<string, string> = {};
-        for (const [role, name] of Object.entries(this.config.envVars)) {
-          if (name && values[role] !== undefined) {
-            variables[name] = values[role];
+      if (secret) {
+        const variables = this._variables(secret);
+        // Refuse values no environment can hold before anything leaves the page.
+        this._injector?.check(variables);
+        const version = !this._broker
+          ? null
+          : this.#keptFor === secret && this._keptVersion !== null
+            ? await this._keepFlags(this._keptVersion)
+            : await this._keep(secret, variables);
+        if (this.#secret !== secret) {
+          return;
+        }
+        if (this._injector) {
+          if (this._autoInject) {
+            await this._injector.set(id, variables, { version });
+          } else {
+            await this._injector.clear(id);
           }
         }
-        await this._injector.set(id, variables);
+      } else if (kept) {
+        this._keptVersion = kept.version;
+        this._keptFlags ??= Private.flags(kept);
+        await this._keepFlags(kept.version);
+        if (this._injector) {
+          if (this._autoInject) {
+            await this._injector.adopt(id, {
+              names: kept.names,
+              version: kept.version,
+              load: async () => {
+                const values = await this._broker?.values(id);
+                if (!values) {
+                  throw new Error('gone');
+                }
+                return values;
+              }
+            });
+          } else {
+            await this._injector.clear(id);
+          }
+        }
       } else {
-        await this._injector.clear(id);
+        await this._injector?.clear(id);
+        await this._unkeep();
       }
     } catch (error) {
       // The injector refuses values no environment can hold (its message names the variable,
@@ -587,6 +742,97 @@ export class PortalTokenModel implements IDisposable {
     }
     if (this._injectionError !== before) {
       this._changed.emit();
+    }
+  }
+
+  /** The live token's variables by name. */
+  private _variables(secret: string): Record<string, string> {
+    const values = this.client.environment(secret);
+    const variables: Record<string, string> = {};
+    for (const [role, name] of Object.entries(this.config.envVars)) {
+      if (name && values[role] !== undefined) {
+        variables[name] = values[role];
+      }
+    }
+    return variables;
+  }
+
+  /**
+   * Hand a new secret's variables to the Jupyter server; its version, or `null` when there is
+   * no server half (or it failed: the page then keeps the token alone, as without one).
+   */
+  private async _keep(
+    secret: string,
+    variables: Record<string, string>
+  ): Promise<string | null> {
+    if (!this._broker || !(await this._brokerReady)) {
+      return null;
+    }
+    const token = this._token;
+    const secretName = this.config.envVars.token;
+    if (!token || !secretName || variables[secretName] !== secret) {
+      return null;
+    }
+    try {
+      const kept = await this._broker.keep(this.config.id, {
+        variables,
+        secretName,
+        info: Private.infoJSON(token, this.config.url),
+        kernels: this._autoInject,
+        terminals: this._injectTerminals
+      });
+      this._keptVersion = kept.version;
+      this._keptFlags = Private.flags(kept);
+      this.#keptFor = secret;
+      this._changed.emit();
+      return kept.version;
+    } catch {
+      this._keptVersion = null;
+      return null;
+    }
+  }
+
+  /**
+   * Tell the server where the kept token goes, if the settings changed that; resolves with
+   * the kept version.
+   */
+  private async _keepFlags(version: string): Promise<string> {
+    if (!this._broker) {
+      return version;
+    }
+    const wanted = Private.flags({
+      kernels: this._autoInject,
+      terminals: this._injectTerminals
+    });
+    if (this._keptFlags === wanted) {
+      return version;
+    }
+    try {
+      const updated = await this._broker.update(this.config.id, {
+        kernels: this._autoInject,
+        terminals: this._injectTerminals
+      });
+      this._keptFlags = Private.flags(updated);
+    } catch {
+      // Shown as it was; the next change tries again.
+    }
+    return version;
+  }
+
+  /** The page's token is gone: the server must not keep it either. */
+  private async _unkeep(): Promise<void> {
+    const version = this._keptVersion;
+    if (version === null || !this._broker) {
+      return;
+    }
+    this._keptVersion = null;
+    this._keptFlags = null;
+    this.#keptFor = null;
+    try {
+      // Only that version: another tab may have handed the server a newer token meanwhile.
+      await this._broker.remove(this.config.id, version);
+    } catch {
+      // The server drops it at its expiry anyway.
     }
   }
 
@@ -663,6 +909,17 @@ export class PortalTokenModel implements IDisposable {
   }
 
   private _activity: TokenActivity = null;
+  private _broker: ITokenBroker | null;
+  private _brokerReady: Promise<IBrokerStatus | null>;
+  private _brokerStatus: IBrokerStatus | null | undefined = undefined;
+  private _injectTerminals: boolean;
+  /** The server's token for this portal, when only the server has the secret. */
+  private _kept: IKeptToken | null = null;
+  private _keptFlags: string | null = null;
+  /** The version of the values this page last handed to (or took from) the server. */
+  private _keptVersion: string | null = null;
+  private _syncing: Promise<void> = Promise.resolve();
+  private _syncsPending = 0;
   private _autoInject: boolean;
   private _autoRenew: boolean;
   private _liveSince = Date.now();
@@ -680,6 +937,8 @@ export class PortalTokenModel implements IDisposable {
    * or JSON would show, nor one another extension could read by name.
    */
   #secret: string | null = null;
+  /** The secret whose values the server has, as `_keptVersion`. */
+  #keptFor: string | null = null;
   private _state: TokenState = 'loading';
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _token: ITokenInfo | null = null;
@@ -706,6 +965,10 @@ export namespace PortalTokenModel {
     autoInject?: boolean;
     /** Replace the live token by itself before it expires (default false). */
     autoRenew?: boolean;
+    /** Give the live token to new terminals too, through the server (default true). */
+    injectTerminals?: boolean;
+    /** The Jupyter server's half, which keeps live tokens across reloads; none: page only. */
+    broker?: ITokenBroker | null;
   }
 }
 
@@ -715,5 +978,61 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 namespace Private {
   export function isExpired(token: ITokenInfo): boolean {
     return !!token.expires && token.expires.getTime() <= Date.now();
+  }
+
+  /** A token's description as the server keeps it (no secret). */
+  export function infoJSON(token: ITokenInfo, url: string): IKeptToken.IInfo {
+    return {
+      url,
+      ...(token.id === undefined ? {} : { id: token.id }),
+      ...(token.label === undefined ? {} : { label: token.label }),
+      ...(token.type === undefined ? {} : { type: token.type }),
+      ...(token.created ? { created: token.created.toISOString() } : {}),
+      expires: token.expires ? token.expires.toISOString() : null,
+      precision: token.precision
+    };
+  }
+
+  /** The description back from the server. */
+  export function keptInfo(kept: IKeptToken): ITokenInfo {
+    const info = kept.info;
+    const date = (value: string | null | undefined) => {
+      const parsed = value ? new Date(value) : null;
+      return parsed && !isNaN(parsed.getTime()) ? parsed : null;
+    };
+    return {
+      ...(info.id === undefined ? {} : { id: info.id }),
+      ...(info.label === undefined ? {} : { label: info.label }),
+      ...(info.type === undefined ? {} : { type: info.type }),
+      ...(date(info.created) ? { created: date(info.created)! } : {}),
+      expires: date(kept.expires ?? info.expires),
+      precision: info.precision === 'hour' ? 'hour' : 'second'
+    };
+  }
+
+  /**
+   * Whether a one-token portal's token is the one the server keeps: it has no id, so compare
+   * the end dates, as far as the portal's precision goes.
+   */
+  export function sameToken(kept: ITokenInfo, listed: ITokenInfo): boolean {
+    if (kept.id !== undefined && listed.id !== undefined) {
+      return kept.id === listed.id;
+    }
+    if (!kept.expires || !listed.expires) {
+      return kept.expires === listed.expires;
+    }
+    const slack =
+      kept.precision === 'hour' || listed.precision === 'hour'
+        ? 60 * 60 * 1000
+        : 1000;
+    return Math.abs(kept.expires.getTime() - listed.expires.getTime()) < slack;
+  }
+
+  /** Where a kept token goes, as one comparable string. */
+  export function flags(value: {
+    kernels: boolean;
+    terminals: boolean;
+  }): string {
+    return `${value.kernels}/${value.terminals}`;
   }
 }

@@ -36,8 +36,28 @@ export interface IKernelInjector {
   /**
    * Set (or replace) the variables of a source and push them into every running kernel.
    * Resolves once every running kernel has answered (or failed).
+   *
+   * With a `version` (what the Jupyter server calls this set of values), kernels that the
+   * server says hold it already (it put them into their environment at launch) get no message.
    */
-  set(sourceId: string, variables: Record<string, string>): Promise<void>;
+  set(
+    sourceId: string,
+    variables: Record<string, string>,
+    options?: IKernelInjector.ISetOptions
+  ): Promise<void>;
+
+  /**
+   * Follow a source whose values the Jupyter server keeps but this page does not (after a
+   * reload): kernels holding `version` count as injected with no message; the values are
+   * fetched with `load` only if a kernel lacks them.
+   */
+  adopt(sourceId: string, source: IKernelInjector.IAdoptOptions): Promise<void>;
+
+  /**
+   * Throw the error `set` would throw for these variables (a name or value no environment can
+   * hold), without touching any kernel.
+   */
+  check(variables: Record<string, string>): void;
 
   /** Remove a source's variables from every kernel that holds them, and stop injecting them. */
   clear(sourceId: string): Promise<void>;
@@ -50,6 +70,42 @@ export interface IKernelInjector {
    * before the first user message, also after kernel changes and restarts.
    */
   addSessionContext(context: ISessionContext): void;
+}
+
+/**
+ * The IKernelInjector namespace.
+ */
+export namespace IKernelInjector {
+  /**
+   * Options of `set`.
+   */
+  export interface ISetOptions {
+    /** The Jupyter server's version of these values, when it keeps them too. */
+    version?: string | null;
+  }
+
+  /**
+   * A source whose values the Jupyter server keeps.
+   */
+  export interface IAdoptOptions {
+    /** The variables' names (no values). */
+    names: string[];
+    /** The server's version of the values. */
+    version: string;
+    /** Fetch the values, for a kernel that lacks them. */
+    load: () => Promise<Record<string, string>>;
+  }
+}
+
+/**
+ * What the Jupyter server knows of the variables in its kernels' processes: each kernel's
+ * sources by version, from its launch or from a report of the page's own injection.
+ */
+export interface ILaunchRecords {
+  /** Kernel id → source id → version, for the kernels the server launched itself. */
+  held(): Promise<Record<string, Record<string, string>>>;
+  /** Tell the server that a kernel's process now holds a source's version. */
+  report(kernelId: string, sourceId: string, version: string): Promise<void>;
 }
 
 /**
@@ -276,3 +332,108 @@ export const IPortalTokenManager = new Token<PortalTokenManager>(
  * The token manager's type, under the name of its service token.
  */
 export type IPortalTokenManager = PortalTokenManager;
+
+/**
+ * What the Jupyter server's half of this extension says about itself.
+ */
+export interface IBrokerStatus {
+  /** The server extension's version. */
+  version: string;
+  /** Whether the server puts live tokens into every kernel it starts or restarts. */
+  launch: {
+    kernels: boolean;
+    /** Why not: a gateway serves the kernels, or the administrator chose a kernel manager. */
+    reason: 'gateway' | 'kernel-manager' | null;
+  };
+  /** Whether the server has terminals (new ones get the variables). */
+  terminals: boolean;
+}
+
+/**
+ * A live token as the Jupyter server keeps it: everything but the values.
+ */
+export interface IKeptToken {
+  /** The portal's id. */
+  portal: string;
+  /** Changes with every new set of values. */
+  version: string;
+  /** The variables' names. */
+  names: string[];
+  /** The variable that holds the secret itself. */
+  secretName: string;
+  /** What the page knew of the token (no secret), as JSON. */
+  info: IKeptToken.IInfo;
+  /** Expiry as ISO-8601, or `null` for never. */
+  expires: string | null;
+  /** Whether new kernels get it at launch. */
+  kernels: boolean;
+  /** Whether new terminals get it. */
+  terminals: boolean;
+}
+
+/**
+ * The IKeptToken namespace.
+ */
+export namespace IKeptToken {
+  /**
+   * `ITokenInfo` with its dates as ISO-8601 strings, and the portal URL it is for.
+   */
+  export interface IInfo {
+    url: string;
+    id?: string;
+    label?: string;
+    type?: string;
+    created?: string;
+    expires: string | null;
+    precision: DatePrecision;
+  }
+}
+
+/**
+ * Keeps live tokens in the Jupyter server's memory, so that they survive a reload and reach
+ * every kernel and terminal at launch. Never holds a value in the page beyond a call.
+ */
+export interface ITokenBroker extends ILaunchRecords {
+  /** The server half's status, or `null` when the server does not have it (or is too old). */
+  readonly ready: Promise<IBrokerStatus | null>;
+  /** The tokens the server keeps (no values). */
+  list(): Promise<IKeptToken[]>;
+  /** Hand a new token's variables to the server; resolves with what it keeps. */
+  keep(portal: string, token: ITokenBroker.IKeepOptions): Promise<IKeptToken>;
+  /** Change where a kept token goes, without sending its values again. */
+  update(
+    portal: string,
+    options: { kernels: boolean; terminals: boolean }
+  ): Promise<IKeptToken>;
+  /**
+   * Forget a portal's token on the server (no error when it has none); with a `version`, only
+   * if the server still keeps that one.
+   */
+  remove(portal: string, version?: string): Promise<void>;
+  /** The values of a kept token, for an explicit user action; `null` when there is none. */
+  values(portal: string): Promise<Record<string, string> | null>;
+}
+
+/**
+ * The ITokenBroker namespace.
+ */
+export namespace ITokenBroker {
+  /**
+   * What `keep` sends.
+   */
+  export interface IKeepOptions {
+    variables: Record<string, string>;
+    secretName: string;
+    info: IKeptToken.IInfo;
+    kernels: boolean;
+    terminals: boolean;
+  }
+}
+
+/**
+ * The token broker service (the server half of this extension).
+ */
+export const ITokenBroker = new Token<ITokenBroker>(
+  'jupyterlab-portal-token:ITokenBroker',
+  'Keeps live API tokens in the Jupyter server, for reloads and for kernels at launch.'
+);

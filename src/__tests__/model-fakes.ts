@@ -13,6 +13,16 @@ export class RecordingInjector implements IKernelInjector {
     this.history.push(`set ${id}`);
     this.live.set(id, variables);
   }
+  async adopt(
+    id: string,
+    source: IKernelInjector.IAdoptOptions
+  ): Promise<void> {
+    this.history.push(`adopt ${id}`);
+    this.live.set(id, await source.load());
+  }
+  check(): void {
+    /* the real checks are tested with the injector */
+  }
   async clear(id: string): Promise<void> {
     this.history.push(`clear ${id}`);
     this.live.delete(id);

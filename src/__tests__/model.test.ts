@@ -125,7 +125,7 @@ describe('PortalTokenModel', () => {
   it('keeps the secret out of its own properties (console, JSON, other extensions)', async () => {
     await model.refresh();
     await model.generate();
-    expect(model.revealSecret()).toBe('secret-1-abcdefgh');
+    expect(await model.revealSecret()).toBe('secret-1-abcdefgh');
     expect(showsSecret(model, 'secret-1-abcdefgh')).toBe(false);
   });
 
@@ -148,7 +148,7 @@ describe('PortalTokenModel', () => {
     jest.advanceTimersByTime(7 * DAY);
     expect(model.state).toBe('expired');
     expect(notices).toEqual(['warning', 'expired']);
-    expect(model.revealSecret()).toBeNull();
+    expect(await model.revealSecret()).toBeNull();
     await Promise.resolve();
     expect(injector.live.has('mem')).toBe(false);
   });
@@ -196,7 +196,7 @@ describe('PortalTokenModel', () => {
     };
     expect(await model.generate()).toBe(true);
     expect(model.state).toBe('stored');
-    expect(model.revealSecret()).toBeNull();
+    expect(await model.revealSecret()).toBeNull();
     expect(injector.live.has('mem')).toBe(false);
   });
 
@@ -335,7 +335,9 @@ describe('PortalTokenModel', () => {
     expect(injector.live.has('mem')).toBe(false);
     expect(model.state).toBe('live');
     model.autoInject = true;
-    await Promise.resolve();
+    // After the removal before it has finished: the two never overtake each other.
+    await jest.advanceTimersByTimeAsync(0);
     expect(injector.live.has('mem')).toBe(true);
+    expect(injector.history.slice(-2)).toEqual(['clear mem', 'set mem']);
   });
 });

@@ -9,8 +9,13 @@ import {
 import { PromiseDelegate, UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
-import type { IKernelInjectionStatus, IKernelInjector } from '../tokens';
-import { isValidVariableName, snippetsFor, StdinAnswers } from './languages';
+import type {
+  IKernelInjectionStatus,
+  IKernelInjector,
+  ILaunchRecords
+} from '../tokens';
+import { checkVariables } from './checks';
+import { snippetsFor, StdinAnswers } from './languages';
 
 /**
  * Puts environment variables into every kernel, their values carried by `input_reply` messages.
@@ -32,6 +37,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   constructor(options: KernelInjector.IOptions) {
     this._kernelManager = options.kernelManager;
     this._kernelSpecManager = options.kernelSpecManager ?? null;
+    this._launch = options.launch ?? null;
     this._trans = (options.translator ?? nullTranslator).load(
       'jupyterlab_portal_token'
     );
@@ -61,60 +67,65 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    */
   async set(
     sourceId: string,
-    variables: Record<string, string>
+    variables: Record<string, string>,
+    options: IKernelInjector.ISetOptions = {}
   ): Promise<void> {
     if (this._isDisposed) {
       throw new Error('The kernel injector is disposed');
     }
+    this.check(variables);
     const names = Object.keys(variables);
-    for (const name of names) {
-      if (!isValidVariableName(name)) {
-        throw new Error(
-          this._trans.__(
-            '"%1" cannot be an environment variable name: use letters, digits and underscores, not starting with a digit',
-            name
-          )
-        );
-      }
-      const value = variables[name];
-      if (typeof value !== 'string') {
-        throw new Error(
-          this._trans.__('The value of %1 is not a string', name)
-        );
-      }
-      if (value.includes('\0')) {
-        throw new Error(
-          this._trans.__(
-            'The value of %1 holds a NUL character, which no environment variable can hold; it was not injected',
-            name
-          )
-        );
-      }
-      if (Private.LONE_SURROGATE.test(value)) {
-        throw new Error(
-          this._trans.__(
-            'The value of %1 holds an unpaired surrogate (half of a character), which is not text and cannot reach a kernel; it was not injected',
-            name
-          )
-        );
-      }
-      const room = Private.MAX_ASSIGNMENT_BYTES - name.length - 1;
-      const bytes = Private.utf8Length(value);
-      if (bytes > room) {
-        throw new Error(
-          this._trans.__(
-            'The value of %1 is too long for an environment variable (%2 bytes, at most %3); it was not injected',
-            name,
-            bytes,
-            room
-          )
-        );
-      }
-    }
     if (names.length === 0) {
       return this.clear(sourceId);
     }
-    this.#sources.set(sourceId, { ...variables });
+    return this._start(sourceId, {
+      variables: { ...variables },
+      names,
+      version: options.version ?? null,
+      load: null,
+      checked: new WeakSet()
+    });
+  }
+
+  /**
+   * Follow a source whose values the Jupyter server keeps: kernels holding its version count
+   * as injected; the values are loaded only for a kernel that lacks them.
+   */
+  async adopt(
+    sourceId: string,
+    source: IKernelInjector.IAdoptOptions
+  ): Promise<void> {
+    if (this._isDisposed) {
+      throw new Error('The kernel injector is disposed');
+    }
+    const current = this.#sources.get(sourceId);
+    if (current?.version === source.version) {
+      return;
+    }
+    return this._start(sourceId, {
+      variables: null,
+      names: [...source.names],
+      version: source.version,
+      load: source.load,
+      checked: new WeakSet()
+    });
+  }
+
+  /**
+   * Throw the error `set` would throw for these variables, touching no kernel.
+   */
+  check(variables: Record<string, string>): void {
+    checkVariables(variables, this._trans);
+  }
+
+  /**
+   * Take a source's new values and push them into every kernel.
+   */
+  private async _start(
+    sourceId: string,
+    source: Private.ISource
+  ): Promise<void> {
+    this.#sources.set(sourceId, source);
     for (const entry of this._entries.values()) {
       this._inject(entry, sourceId);
     }
@@ -477,7 +488,9 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    */
   private _forgetProcess(entry: Private.KernelEntry): void {
     entry.held.clear();
-    for (const sourceId of this.#sources.keys()) {
+    for (const [sourceId, source] of this.#sources) {
+      // The new process got what the server holds at its launch: ask again.
+      source.checked.delete(entry);
       this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
         state: 'pending'
       });
@@ -643,9 +656,26 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     generation: number,
     first: boolean
   ): Promise<void> {
-    const variables = this.#sources.get(sourceId);
-    if (!variables) {
+    const source = this.#sources.get(sourceId);
+    if (!source) {
       return;
+    }
+    if (source.version !== null && this._launch && !source.checked.has(entry)) {
+      // The server may have put these values into this process at launch: then nothing to
+      // send. (This waits for an answer, so a stdin injection after it is no longer queued
+      // ahead of a cell; only kernels that ran before the values came need one.)
+      this._setState(entry, sourceId, generation, { state: 'pending' });
+      const held = await this._launch.held();
+      if (!entry.isCurrent(sourceId, generation)) {
+        return;
+      }
+      if (held[entry.id]?.[sourceId] === source.version) {
+        entry.held.set(sourceId, new Set(source.names));
+        this._setState(entry, sourceId, generation, { state: 'injected' });
+        return;
+      }
+      source.checked.add(entry);
+      return this._send(entry, link, sourceId, generation, first);
     }
     if (!entry.language) {
       // No cached kernel spec: only the kernel can tell its language.
@@ -686,6 +716,27 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       });
       return;
     }
+    let variables = source.variables;
+    if (!variables && source.load) {
+      this._setState(entry, sourceId, generation, { state: 'pending' });
+      try {
+        variables = source.variables ?? (await Private.loadOnce(source));
+      } catch {
+        variables = null;
+      }
+      if (!entry.isCurrent(sourceId, generation)) {
+        return;
+      }
+    }
+    if (!variables) {
+      this._setState(entry, sourceId, generation, {
+        state: 'failed',
+        reason: this._trans.__(
+          'The Jupyter server no longer has the token; it was not injected'
+        )
+      });
+      return;
+    }
     const names = Object.keys(variables);
     const stale = Array.from(entry.held.get(sourceId) ?? []).filter(
       name => !(name in variables)
@@ -707,6 +758,12 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     );
     if (!entry.isCurrent(sourceId, generation)) {
       return;
+    }
+    if (failure === null && source.version !== null && this._launch) {
+      // So that a page loaded later knows this kernel holds them.
+      this._launch
+        .report(entry.id, sourceId, source.version)
+        .catch(() => undefined);
     }
     this._setState(
       entry,
@@ -892,7 +949,8 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    * The secrets: in memory only, never logged, never in a status; a true private field (see
    * `PortalTokenModel.#secret`).
    */
-  #sources = new Map<string, Record<string, string>>();
+  #sources = new Map<string, Private.ISource>();
+  private _launch: ILaunchRecords | null;
   private _trans: TranslationBundle;
 }
 
@@ -910,6 +968,11 @@ export namespace KernelInjector {
     kernelSpecManager?: KernelSpec.IManager;
     /** For the reasons shown in statuses. */
     translator?: ITranslator;
+    /**
+     * What the Jupyter server put into its kernels at launch; without it every kernel gets
+     * the values over stdin.
+     */
+    launch?: ILaunchRecords | null;
   }
 }
 
@@ -918,34 +981,33 @@ export namespace KernelInjector {
  */
 namespace Private {
   /**
-   * The longest `NAME=value`, in UTF-8 bytes, that every platform holds and passes on to the
-   * programs a kernel starts: Windows' limit (in UTF-16 units, never more than UTF-8 bytes).
-   * On Linux a variable over 128 KiB is held, but every program the kernel starts then fails
-   * with "Argument list too long" (`pip`, `!ls`, `system()`): refusing it is clearer.
+   * One source's values: in the page (`variables`), or kept by the Jupyter server (`load`).
    */
-  export const MAX_ASSIGNMENT_BYTES = 32767;
+  export interface ISource {
+    variables: Record<string, string> | null;
+    names: string[];
+    /** The server's version of the values, or `null` when it does not keep them. */
+    version: string | null;
+    load: (() => Promise<Record<string, string>>) | null;
+    /** Kernels whose launch record was read already (a restart reads it again). */
+    checked: WeakSet<KernelEntry>;
+    /** The values once loaded (one request however many kernels need them). */
+    loading?: Promise<Record<string, string>>;
+  }
 
-  /**
-   * Half of a surrogate pair alone: a JS string may hold one, UTF-8 cannot, so it cannot be
-   * sent verbatim (Python refuses it, R would store something else).
-   */
-  export const LONE_SURROGATE =
-    /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-  /** The length of a string without lone surrogates in UTF-8. */
-  export function utf8Length(value: string): number {
-    let bytes = 0;
-    for (let i = 0; i < value.length; i++) {
-      const unit = value.charCodeAt(i);
-      // A surrogate pair, 4 bytes, is two units of 2.
-      bytes +=
-        unit < 0x80
-          ? 1
-          : unit < 0x800 || (unit >= 0xd800 && unit < 0xe000)
-            ? 2
-            : 3;
-    }
-    return bytes;
+  /** Load a kept source's values once. */
+  export function loadOnce(source: ISource): Promise<Record<string, string>> {
+    source.loading ??= source.load!().then(
+      values => {
+        source.variables = values;
+        return values;
+      },
+      error => {
+        source.loading = undefined;
+        throw error;
+      }
+    );
+    return source.loading;
   }
 
   /** How long a new connection of ours takes a kernel's `starting` for its own start. */

@@ -181,10 +181,13 @@ function PortalBody(props: {
           <p className="jp-PortalToken-secret">
             <span className="jp-PortalToken-label">{trans.__('Token')}</span>{' '}
             <code aria-label={trans.__('Token, masked')}>
-              {`${model.secretPreview}…`}
+              {model.secretPreview === null
+                ? '••••••••'
+                : `${model.secretPreview}…`}
             </code>
           </p>
           <Expiry model={model} trans={trans} />
+          <Keeping model={model} trans={trans} />
           <p className="jp-PortalToken-kernels">
             {model.autoInject
               ? trans._n(
@@ -245,9 +248,13 @@ function PortalBody(props: {
           )}
           <Expiry model={model} trans={trans} />
           <p>
-            {trans.__(
-              'Its secret is not known here (it was made in the portal, or before this page was loaded), so kernels cannot get it. Replace it to use a token in your kernels.'
-            )}
+            {model.server
+              ? trans.__(
+                  'Its secret is not known here (it was made outside JupyterLab), so kernels cannot get it. Replace it to use a token in your kernels.'
+                )
+              : trans.__(
+                  'Its secret is not known here (it was made in the portal, or before this page was loaded), so kernels cannot get it. Replace it to use a token in your kernels.'
+                )}
           </p>
           <div className="jp-PortalToken-actions">
             {caps.create &&
@@ -368,6 +375,66 @@ function PortalTokens(props: {
         </button>
       )}
     </>
+  );
+}
+
+/**
+ * Where the live token is kept and what it reaches beyond the running kernels.
+ */
+function Keeping(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const server = model.server;
+  if (server === undefined) {
+    return null;
+  }
+  if (server === null || !model.keptByServer) {
+    return (
+      <p className="jp-PortalToken-keeping">
+        {server === null
+          ? trans.__(
+              'Kept in this page only: reloading the page forgets it. Install the server half of jupyterlab-portal-token (pip install jupyterlab_portal_token, then restart JupyterLab) to keep it across reloads.'
+            )
+          : trans.__(
+              'Kept in this page only: the Jupyter server did not take it, so reloading the page forgets it.'
+            )}
+      </p>
+    );
+  }
+  const launchOff =
+    server.launch.reason === 'gateway'
+      ? trans.__(
+          'A gateway serves the kernels, so new kernels get the token from this page, not at launch.'
+        )
+      : trans.__(
+          'The administrator chose their own kernel manager, so new kernels get the token from this page, not at launch.'
+        );
+  return (
+    <div className="jp-PortalToken-keeping">
+      <p>
+        {trans.__(
+          'Token known here: the Jupyter server keeps it until it expires or is revoked, across reloads.'
+        )}
+      </p>
+      {model.autoInject && (
+        <p>
+          {server.launch.kernels
+            ? trans.__(
+                'Every kernel started or restarted gets it, in any language.'
+              )
+            : launchOff}
+        </p>
+      )}
+      {server.terminals && model.injectTerminals && (
+        <p>
+          {trans.__(
+            'New terminals get it too; terminals opened before keep what they had.'
+          )}
+        </p>
+      )}
+    </div>
   );
 }
 
