@@ -11,6 +11,7 @@ import type {
   IKernelInjector,
   IPortalClient,
   IPortalConfig,
+  IPortalStatus,
   ITokenBroker,
   ITokenInfo
 } from './tokens';
@@ -467,10 +468,31 @@ export class PortalTokenModel implements IDisposable {
    */
   private async _refreshInside(): Promise<void> {
     const status = await this.client.status();
-    const caps = this.client.capabilities;
     const live = this._hasSecret() ? this._token : null;
     // After a reload (or from another tab): the live token the Jupyter server keeps.
     const kept = live ? null : await this._keptToken();
+    this._applyStatus(status, live, kept);
+    if (
+      kept &&
+      this._kept?.version !== kept.version &&
+      status.signedIn &&
+      status.available
+    ) {
+      // The portal no longer has the token the server keeps: no new kernel may get it.
+      this._broker?.remove(this.config.id, kept.version).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Move to the state the portal's answer means, given the live token here (`live`) or on the
+   * server (`kept`).
+   */
+  private _applyStatus(
+    status: IPortalStatus,
+    live: ITokenInfo | null,
+    kept: IKeptToken | null
+  ): void {
+    const caps = this.client.capabilities;
     if (!status.signedIn) {
       this._tokens = [];
       this._setToken('signed-out', null, null);

@@ -20,6 +20,7 @@ export const test = galataTest.extend<{
   cleanPortal: [
     async ({ request, baseURL }, use) => {
       await resetPortal(request, baseURL);
+      await forgetKeptTokens(request, baseURL);
       await use();
     },
     { auto: true }
@@ -53,6 +54,12 @@ export const test = galataTest.extend<{
       for (const kernel of (await kernels.json()) as { id: string }[]) {
         await request.delete(`${baseURL}/api/kernels/${kernel.id}`);
       }
+      const terminals = await request.get(`${baseURL}/api/terminals`);
+      if (terminals.ok()) {
+        for (const terminal of (await terminals.json()) as { name: string }[]) {
+          await request.delete(`${baseURL}/api/terminals/${terminal.name}`);
+        }
+      }
     },
     { auto: true }
   ]
@@ -74,6 +81,36 @@ export async function resetPortal(
 ): Promise<void> {
   const response = await request.post(`${portalUrl(baseURL)}__demo__/reset`);
   expect(response.ok()).toBe(true);
+}
+
+/**
+ * Make the Jupyter server forget every live token it keeps (an earlier test's), through the
+ * extension's own routes (the portal's proxy authenticates as JupyterLab's token).
+ */
+export async function forgetKeptTokens(
+  request: APIRequestContext,
+  baseURL: string | undefined
+): Promise<void> {
+  for (const token of await keptTokens(request, baseURL)) {
+    const gone = await request.delete(
+      `${baseURL}/portal-token/tokens/${encodeURIComponent(token.portal)}`
+    );
+    expect(gone.status()).toBe(204);
+  }
+}
+
+/**
+ * What the Jupyter server keeps (never values): portal ids and variable names.
+ */
+export async function keptTokens(
+  request: APIRequestContext,
+  baseURL: string | undefined
+): Promise<{ portal: string; names: string[] }[]> {
+  const listed = await request.get(`${baseURL}/portal-token/tokens`);
+  expect(listed.status()).toBe(200);
+  return (
+    (await listed.json()) as { tokens: { portal: string; names: string[] }[] }
+  ).tokens;
 }
 
 /**

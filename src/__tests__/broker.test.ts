@@ -1,0 +1,252 @@
+/**
+ * The token broker end to end: the model hands a token to the extension's server half (the
+ * real one, installed in the venv, inside a real Jupyter server), kernels started afterwards
+ * have it at launch with no message from the page, and a second page (a reload) finds it live.
+ */
+import type { Kernel } from '@jupyterlab/services';
+import { ServerTokenBroker } from '../broker';
+import { KernelInjector } from '../injection';
+import { PortalTokenModel } from '../model';
+import { PortalError } from '../portals/errors';
+import { XdmodClient } from '../portals/xdmod';
+import type {
+  ICreatedToken,
+  IPortalClient,
+  IPortalStatus,
+  ITokenInfo
+} from '../tokens';
+import {
+  fingerprint,
+  makeSecret,
+  pythonFingerprint,
+  run,
+  TestServer
+} from './injection-server';
+
+const DAY = 24 * 60 * 60 * 1000;
+const SECRET = makeSecret();
+
+/**
+ * A one-token portal in memory (the portals' own clients are tested against the demo portal):
+ * what matters here is the Jupyter server side.
+ */
+class OneTokenPortal implements IPortalClient {
+  readonly config = {
+    id: 'xdmod',
+    kind: 'xdmod',
+    label: 'XDMoD',
+    url: 'http://127.0.0.1:1/',
+    envVars: { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' }
+  };
+  readonly capabilities = XdmodClient.CAPABILITIES;
+  readonly signInUrl = this.config.url;
+  token: ITokenInfo | null = null;
+  secret = SECRET.value;
+
+  async status(): Promise<IPortalStatus> {
+    return {
+      signedIn: true,
+      available: true,
+      tokens: this.token ? [this.token] : []
+    };
+  }
+
+  async create(): Promise<ICreatedToken> {
+    if (this.token) {
+      throw new PortalError({ reason: 'conflict', status: 409 });
+    }
+    this.token = {
+      created: new Date(),
+      expires: new Date(Date.now() + 180 * DAY),
+      precision: 'hour'
+    };
+    return { ...this.token, secret: this.secret };
+  }
+
+  async revoke(): Promise<void> {
+    this.token = null;
+  }
+
+  environment(secret: string): Record<string, string> {
+    return { token: secret, host: 'http://127.0.0.1:1' };
+  }
+}
+
+/** One page of JupyterLab: its broker, injector and model. */
+function page(server: TestServer, portal: OneTokenPortal) {
+  const broker = new ServerTokenBroker();
+  const injector = new KernelInjector({
+    kernelManager: server.kernelManager,
+    kernelSpecManager: server.specsManager,
+    launch: broker
+  });
+  const model = new PortalTokenModel({ client: portal, injector, broker });
+  return { broker, injector, model };
+}
+
+/** Input replies (how values travel over stdin) sent to any kernel so far. */
+function inputReplies(server: TestServer): number {
+  return server.messages.filter(
+    recorded =>
+      recorded.direction === 'send' &&
+      recorded.msg.header.msg_type === 'input_reply'
+  ).length;
+}
+
+/** Resolve once `check` holds, polling (real kernels answer in their own time). */
+async function until(check: () => boolean, ms = 30000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) {
+      throw new Error('timed out');
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
+/** `until` for checks that ask the server. */
+async function eventually(
+  check: () => Promise<boolean>,
+  ms = 10000
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) {
+      throw new Error('timed out');
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
+describe('token broker with the real server half', () => {
+  const server = new TestServer();
+  const portal = new OneTokenPortal();
+  let first: ReturnType<typeof page>;
+  let running: Kernel.IKernelConnection;
+
+  beforeAll(async () => {
+    await server.start();
+  }, 60000);
+
+  afterAll(async () => {
+    first?.model.dispose();
+    first?.injector.dispose();
+    await server.shutdown();
+  }, 30000);
+
+  it('finds the server half, with launch injection on', async () => {
+    first = page(server, portal);
+    const status = await first.broker.ready;
+    expect(status).toEqual(
+      expect.objectContaining({
+        launch: { kernels: true, reason: null },
+        terminals: true
+      })
+    );
+  });
+
+  it('hands a new token to the server, which lists its names but never its value', async () => {
+    running = await server.kernelManager.startNew({ name: 'python3' });
+    await running.info;
+    await first.model.refresh();
+    expect(await first.model.generate()).toBe(true);
+    expect(first.model.keptByServer).toBe(true);
+    const kept = await first.broker.list();
+    expect(kept).toEqual([
+      expect.objectContaining({
+        portal: 'xdmod',
+        names: ['XDMOD_API_TOKEN', 'XDMOD_HOST'],
+        secretName: 'XDMOD_API_TOKEN'
+      })
+    ]);
+    expect(JSON.stringify(kept)).not.toContain(SECRET.core);
+    // The kernel that ran before got it over stdin, as without the server half.
+    await until(() => first.model.kernelCount === 1);
+    expect(await run(running, pythonFingerprint('XDMOD_API_TOKEN'))).toBe(
+      fingerprint(SECRET.value)
+    );
+    // And the server learns that it holds this version (for a page loaded later).
+    const version = kept[0].version;
+    await eventually(
+      async () => (await first.broker.held())[running.id]?.xdmod === version
+    );
+  });
+
+  it('gives a kernel started afterwards the token at launch: no message from the page', async () => {
+    const before = inputReplies(server);
+    const fresh = await server.kernelManager.startNew({ name: 'python3' });
+    await fresh.info;
+    expect(await run(fresh, pythonFingerprint('XDMOD_API_TOKEN'))).toBe(
+      fingerprint(SECRET.value)
+    );
+    await until(() => first.model.kernelCount === 2);
+    expect(inputReplies(server)).toBe(before);
+
+    // A restart launches a new process: it has the token again, still with no message.
+    await fresh.restart();
+    expect(await run(fresh, pythonFingerprint('XDMOD_API_TOKEN'))).toBe(
+      fingerprint(SECRET.value)
+    );
+    expect(inputReplies(server)).toBe(before);
+    await fresh.shutdown();
+  });
+
+  it('a reloaded page finds the token live, copies it from the server, and sends no kernel a value', async () => {
+    const sentBefore = inputReplies(server);
+    // The first page goes away without a word, as a reload does.
+    first.injector.dispose();
+    const second = page(server, portal);
+    try {
+      await second.model.refresh();
+      expect(second.model.state).toBe('live');
+      expect(second.model.keptByServer).toBe(true);
+      expect(second.model.secretPreview).toBeNull();
+      expect(await second.model.revealSecret()).toBe(SECRET.value);
+      await until(() => second.model.kernelCount === 1);
+      expect(inputReplies(server)).toBe(sentBefore);
+
+      // Revoked from the second page: gone from the server and from the kernels.
+      expect(await second.model.revoke()).toBe(true);
+      expect(await second.broker.list()).toEqual([]);
+      expect(await run(running, pythonFingerprint('XDMOD_API_TOKEN'))).toBe(
+        'unset'
+      );
+      const after = await server.kernelManager.startNew({ name: 'python3' });
+      await after.info;
+      expect(await run(after, pythonFingerprint('XDMOD_API_TOKEN'))).toBe(
+        'unset'
+      );
+      await after.shutdown();
+    } finally {
+      second.model.dispose();
+      second.injector.dispose();
+    }
+  });
+
+  it('drops a kept token the portal no longer has, so no new kernel gets a dead one', async () => {
+    const third = page(server, portal);
+    try {
+      await third.model.refresh();
+      expect(await third.model.generate()).toBe(true);
+      // Revoked elsewhere (the portal's own page) while no page is open.
+      third.injector.dispose();
+      portal.token = null;
+      const fourth = page(server, portal);
+      try {
+        await fourth.model.refresh();
+        expect(fourth.model.state).toBe('none');
+        await eventually(async () => (await fourth.broker.list()).length === 0);
+      } finally {
+        fourth.model.dispose();
+        fourth.injector.dispose();
+      }
+    } finally {
+      third.model.dispose();
+    }
+  });
+
+  it('keeps the value out of the server log, even at debug level', () => {
+    expect(server.log).toContain('portal-token');
+    expect(server.log).not.toContain(SECRET.core);
+  });
+});
