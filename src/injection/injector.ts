@@ -1,12 +1,12 @@
 import type { ISessionContext } from '@jupyterlab/apputils';
 import type { IChangedArgs } from '@jupyterlab/coreutils';
-import { Kernel, KernelMessage, KernelSpec } from '@jupyterlab/services';
+import { Kernel, KernelSpec } from '@jupyterlab/services';
 import {
   ITranslator,
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
-import { PromiseDelegate, UUID } from '@lumino/coreutils';
+import { UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import type {
@@ -15,7 +15,10 @@ import type {
   ILaunchRecords
 } from '../tokens';
 import { checkVariables } from './checks';
+import { IState, ISource, KernelEntry, Link, loadOnce } from './entries';
+import { execute } from './exchange';
 import { snippetsFor, StdinAnswers } from './languages';
+import { RestartWatcher } from './restarts';
 
 /**
  * Puts environment variables into every kernel, their values carried by `input_reply` messages.
@@ -29,6 +32,11 @@ import { snippetsFor, StdinAnswers } from './languages';
  * So the injection is sent synchronously when a widget's kernel changes (ahead of its first cell),
  * and, on `restarting`/`autorestarting`, in a microtask: after the connection has cleared its
  * state (which drops anything sent inside the status handler) and before the restart resolves.
+ *
+ * This class holds the sources and follows the kernels. The records it keeps per kernel and
+ * connection are in `entries.ts`, the stdin exchange of one injection in `exchange.ts`, restart
+ * detection in `restarts.ts`, the checks of `set` in `checks.ts`, the code per language in
+ * `languages.ts`.
  */
 export class KernelInjector implements IKernelInjector, IDisposable {
   /**
@@ -59,11 +67,24 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   }
 
   /**
+   * How many kernel connections the injector follows (widgets' and its own), how many kernels
+   * it knows of, and how many widgets' session contexts it follows: counts only, for
+   * diagnostics and benchmarks.
+   */
+  get connections(): KernelInjector.IConnections {
+    return {
+      links: this._links.size,
+      kernels: this._entries.size,
+      contexts: this._contexts.size
+    };
+  }
+
+  /**
    * Set (or replace) a source's variables and push them into every running kernel.
    *
    * Rejects, before touching any kernel, when a name is not an identifier or a value cannot be
    * an environment variable's: it holds a NUL character or an unpaired surrogate, or is too long
-   * (see `Private.MAX_ASSIGNMENT_BYTES`). Setting no variables clears the source.
+   * (see `MAX_ASSIGNMENT_BYTES` in `checks.ts`). Setting no variables clears the source.
    */
   async set(
     sourceId: string,
@@ -121,10 +142,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   /**
    * Take a source's new values and push them into every kernel.
    */
-  private async _start(
-    sourceId: string,
-    source: Private.ISource
-  ): Promise<void> {
+  private async _start(sourceId: string, source: ISource): Promise<void> {
     this.#sources.set(sourceId, source);
     for (const entry of this._entries.values()) {
       this._inject(entry, sourceId);
@@ -266,10 +284,10 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     }
     let entry = this._entries.get(kernel.id);
     if (!entry) {
-      entry = new Private.KernelEntry(kernel.id, kernel.name);
+      entry = new KernelEntry(kernel.id, kernel.name);
       this._entries.set(kernel.id, entry);
     }
-    const link = new Private.Link(kernel, owned);
+    const link = new Link(kernel, owned);
     this._links.set(kernel, link);
     entry.links.add(link);
     kernel.statusChanged.connect(this._onKernelStatus, this);
@@ -292,7 +310,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   /**
    * Take the language from the cached kernel specs now, and from the kernel when it answers.
    */
-  private _learnLanguage(entry: Private.KernelEntry, link: Private.Link): void {
+  private _learnLanguage(entry: KernelEntry, link: Link): void {
     if (!entry.language) {
       const spec = this._kernelSpecManager?.specs?.kernelspecs[entry.name];
       if (spec?.language) {
@@ -331,6 +349,10 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       });
   }
 
+  /**
+   * A followed connection's kernel status: a death fails its injections; the rest is the
+   * restart watcher's, called in this handler so that it can send ahead of other listeners.
+   */
   private _onKernelStatus(
     kernel: Kernel.IKernelConnection,
     status: Kernel.Status
@@ -340,134 +362,67 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     if (!link || !entry) {
       return;
     }
-    switch (status) {
-      case 'restarting':
-      case 'autorestarting': {
-        this._forgetProcess(entry);
-        link.restarting = true;
-        if (link.restartScheduled) {
-          return;
-        }
-        link.restartScheduled = true;
-        // Not now: right after this handler the connection clears its state, dropping what
-        // was sent. A microtask runs after that, while messages are still being queued.
-        void Promise.resolve().then(() => {
-          if (link.restartScheduled) {
-            this._reinject(entry, link);
-          }
-        });
-        return;
-      }
-      case 'dead': {
-        link.markLost(true);
-        entry.held.clear();
-        for (const sourceId of this.#sources.keys()) {
-          this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
-            state: 'failed',
-            reason: this._trans.__('The kernel died')
-          });
-        }
-        return;
-      }
-      default:
-        if (link.restartScheduled) {
-          // A status emitted before our microtask (on autorestart the connection goes
-          // `unknown` right after clearing its state): send now, ahead of its other listeners.
-          this._reinject(entry, link);
-        } else if (status === 'starting') {
-          // A new process the connection was not seen restarting (if we catch its first words).
-          this._onNewProcess(entry, link, true);
-        }
-        return;
+    if (status !== 'dead') {
+      this._restarts.onStatus(entry, link, status);
+      return;
+    }
+    link.markLost(true);
+    entry.held.clear();
+    for (const sourceId of this.#sources.keys()) {
+      this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
+        state: 'failed',
+        reason: this._trans.__('The kernel died')
+      });
     }
   }
 
   /**
-   * Notice restarts made by clients we do not follow. ipykernel broadcasts its
-   * `shutdown_reply` (with `restart: true`) on IOPub and signs its messages with a session id
-   * of its own: a message from another session after it comes from the new process.
-   *
-   * The new process's first messages may be gone before the server's IOPub socket for this
-   * connection has reconnected to it, so ask it `kernel_info` until it answers.
+   * Hand what a followed connection receives to the restart watcher.
    */
   private _onAnyMessage(
     kernel: Kernel.IKernelConnection,
     args: Kernel.IAnyMessageArgs
   ): void {
-    const { msg, direction } = args;
-    if (direction !== 'recv') {
+    if (args.direction !== 'recv') {
       return;
     }
     const link = this._links.get(kernel);
     const entry = this._entries.get(kernel.id);
-    if (!link || !entry) {
-      return;
-    }
-    if (
-      msg.channel === 'iopub' &&
-      msg.header.msg_type === 'shutdown_reply' &&
-      (msg.content as { restart?: boolean }).restart === true
-    ) {
-      if (!link.restarting && !link.restartScheduled) {
-        this._askForNewProcess(link, msg.header.session);
-      }
-    } else if (
-      link.oldProcess !== null &&
-      msg.header.session !== link.oldProcess
-    ) {
-      link.stopAsking();
-      this._onNewProcess(entry, link, false);
+    if (link && entry) {
+      this._restarts.onMessage(entry, link, args.msg);
     }
   }
 
   /**
-   * Send `kernel_info` requests until a new process answers (or a while has passed).
+   * The kernel's process is new: it holds nothing, and what is in flight is stale.
    */
-  private _askForNewProcess(link: Private.Link, oldProcess: string): void {
-    link.stopAsking();
-    link.oldProcess = oldProcess;
-    let asked = 0;
-    link.asking = setInterval(() => {
-      if (
-        link.oldProcess === null ||
-        this._links.get(link.kernel) !== link ||
-        asked++ >= Private.NEW_PROCESS_ASKS
-      ) {
-        link.stopAsking();
-        return;
-      }
-      link.kernel.requestKernelInfo().catch(() => undefined);
-    }, Private.NEW_PROCESS_INTERVAL_MS);
+  private _forgetProcess(entry: KernelEntry): void {
+    entry.held.clear();
+    for (const [sourceId, source] of this.#sources) {
+      // The new process got what the server holds at its launch: ask again.
+      source.checked.delete(entry);
+      this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
+        state: 'pending'
+      });
+    }
   }
 
   /**
-   * The kernel runs a new process that no `restarting` status announced on this link: it said
-   * `starting` (`announced`), or ipykernel's shutdown-and-new-session told us.
+   * Inject every source again over the link that saw the restart, as the first request to the
+   * new process.
    */
-  private _onNewProcess(
-    entry: Private.KernelEntry,
-    link: Private.Link,
-    announced: boolean
-  ): void {
-    const links = Array.from(entry.links);
-    if (links.some(other => other.restarting || other.restartScheduled)) {
-      // A connection we follow restarted it, and re-injects over itself.
-      return;
-    }
-    if (
-      announced &&
-      link.owned &&
-      Date.now() - link.created < Private.FRESH_LINK_MS
-    ) {
-      // A connection made for this process as it started: its injection is on its way.
-      return;
-    }
-    this._forgetProcess(entry);
-    // Over a fresh connection of our own: the server's sockets behind the connections that saw
-    // the restart happen may not have reconnected to the new process (IOPub, stdin).
-    for (const own of links.filter(other => other.owned)) {
-      own.kernel.dispose();
-    }
+  private _reinject(entry: KernelEntry, link: Link): Promise<unknown> {
+    const tasks = Array.from(this.#sources.keys(), sourceId =>
+      this._inject(entry, sourceId, link, true)
+    );
+    return Promise.all(tasks);
+  }
+
+  /**
+   * The kernel's process is new and our connections may be deaf to it: follow it over a fresh
+   * connection of our own, while any source is set.
+   */
+  private _takeOver(entry: KernelEntry): void {
     if (this._isDisposed || this.#sources.size === 0) {
       return;
     }
@@ -481,36 +436,6 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       return;
     }
     this._follow(kernel, true);
-  }
-
-  /**
-   * The kernel's process is new: it holds nothing, and what is in flight is stale.
-   */
-  private _forgetProcess(entry: Private.KernelEntry): void {
-    entry.held.clear();
-    for (const [sourceId, source] of this.#sources) {
-      // The new process got what the server holds at its launch: ask again.
-      source.checked.delete(entry);
-      this._setState(entry, sourceId, entry.nextGeneration(sourceId), {
-        state: 'pending'
-      });
-    }
-  }
-
-  /**
-   * Inject every source again over the link that saw the restart (once per restart).
-   */
-  private _reinject(entry: Private.KernelEntry, link: Private.Link): void {
-    link.restartScheduled = false;
-    if (this._links.get(link.kernel) !== link) {
-      return;
-    }
-    const tasks = Array.from(this.#sources.keys(), sourceId =>
-      this._inject(entry, sourceId, link, true)
-    );
-    void Promise.all(tasks).then(() => {
-      link.restarting = link.restartScheduled;
-    });
   }
 
   private _onConnectionStatus(
@@ -620,9 +545,9 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    * Records the task, so `set` can wait for it; the task never rejects.
    */
   private _inject(
-    entry: Private.KernelEntry,
+    entry: KernelEntry,
     sourceId: string,
-    via?: Private.Link,
+    via?: Link,
     first = false
   ): Promise<void> {
     const link = via ?? entry.driver();
@@ -650,8 +575,8 @@ export class KernelInjector implements IKernelInjector, IDisposable {
    * queued on the connection before the caller returns.
    */
   private async _send(
-    entry: Private.KernelEntry,
-    link: Private.Link,
+    entry: KernelEntry,
+    link: Link,
     sourceId: string,
     generation: number,
     first: boolean
@@ -720,7 +645,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     if (!variables && source.load) {
       this._setState(entry, sourceId, generation, { state: 'pending' });
       try {
-        variables = source.variables ?? (await Private.loadOnce(source));
+        variables = source.variables ?? (await loadOnce(source));
       } catch {
         variables = null;
       }
@@ -776,151 +701,32 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   }
 
   /**
-   * Run silent code and answer its input requests. Resolves with `null` on success or the
-   * reason of the failure (which never quotes the kernel's error text: it could hold a value).
-   *
-   * An input request can get lost: right after a restart, the server may reuse a stdin channel
-   * that has not reconnected to the new process yet, and the kernel would wait forever. So,
-   * once the kernel runs this request and has asked nothing for a while, answer unasked; the
-   * code then drains any answer that comes after the one it took (see `languages.ts`).
-   *
-   * "Runs this request": seen on IOPub (`busy`), or, for the `first` request to a restarted
-   * process (nothing of the user's can be ahead of it to read that answer), from the start,
-   * since that `busy` may be lost the same way. One answer unasked at most: see
-   * `StdinAnswers.unasked`.
+   * Run silent code over a link (see `execute`); once the link is idle, close our own
+   * connections that are no longer needed.
    */
-  private async _execute(
-    link: Private.Link,
+  private _execute(
+    link: Link,
     code: string,
     answers?: StdinAnswers,
     first = false
   ): Promise<string | null> {
-    const kernel = link.kernel;
-    if (kernel.isDisposed || kernel.status === 'dead') {
-      return this._trans.__('The kernel is not running');
-    }
-    let future: Kernel.IShellFuture<
-      KernelMessage.IExecuteRequestMsg,
-      KernelMessage.IExecuteReplyMsg
-    >;
-    try {
-      future = kernel.requestExecute(
-        {
-          code,
-          silent: true,
-          store_history: false,
-          allow_stdin: answers !== undefined,
-          stop_on_error: false
-        },
-        true
-      );
-    } catch {
-      return this._trans.__('The kernel is not running');
-    }
-    let timer: ReturnType<typeof setInterval> | undefined;
-    if (answers) {
-      let lastHeard = 0;
-      // Unasked answers have no input request to answer: they name the request instead.
-      let parent: KernelMessage.IHeader = future.msg.header;
-      const reply = (value: string) => {
-        try {
-          kernel.sendInputReply(
-            { status: 'ok', value },
-            parent as KernelMessage.IHeader<'input_request'>
-          );
-        } catch {
-          // The kernel died meanwhile; the reply below says so.
+    return execute(link, code, {
+      answers,
+      first,
+      trans: this._trans,
+      idle: idle => {
+        if (idle.owned) {
+          this._releaseOwnLinks();
         }
-      };
-      future.onStdin = msg => {
-        if (!KernelMessage.isInputRequestMsg(msg)) {
-          return;
-        }
-        lastHeard = Date.now();
-        parent = msg.header;
-        reply(answers.answer(String(msg.content.prompt)));
-      };
-      const listen = () => {
-        lastHeard = Date.now();
-        timer ??= setInterval(() => {
-          if (
-            answers.complete ||
-            Date.now() - lastHeard < Private.STDIN_SILENCE_MS
-          ) {
-            return;
-          }
-          const unasked = answers.unasked();
-          if (unasked === null) {
-            clearInterval(timer);
-          } else {
-            reply(unasked);
-          }
-        }, Private.STDIN_SILENCE_MS / 2);
-      };
-      future.onIOPub = msg => {
-        // Our code runs now (not a user cell queued before it): listen for silence.
-        if (
-          timer === undefined &&
-          KernelMessage.isStatusMsg(msg) &&
-          msg.content.execution_state === 'busy'
-        ) {
-          listen();
-        }
-      };
-      if (first) {
-        listen();
       }
-    }
-    // The shell reply is enough: after a restart by another client, the server's IOPub socket
-    // for a connection may stay deaf to the new process, and `done` waits for an IOPub `idle`.
-    const replied = new Promise<KernelMessage.IExecuteReplyMsg>(
-      (resolve, reject) => {
-        future.onReply = resolve;
-        future.done.then(resolve, reject);
-      }
-    );
-    // When the connection is lost first, `done` still rejects later ("Kernel connection
-    // disconnected"); the race below has moved on, so that rejection must not go unhandled.
-    replied.catch(() => undefined);
-    link.inFlight += 1;
-    try {
-      const reply = await Promise.race([replied, link.lost]);
-      if (!reply) {
-        return this._trans.__('The connection to the kernel was lost');
-      }
-      const content = reply.content;
-      switch (content.status) {
-        case 'ok':
-          return null;
-        case 'error':
-          return this._trans.__(
-            'The kernel answered with an error (%1); the token was not injected',
-            content.ename
-          );
-        default:
-          return this._trans.__(
-            'The kernel aborted the request; the token was not injected'
-          );
-      }
-    } catch {
-      return this._trans.__('The kernel died or restarted before answering');
-    } finally {
-      clearInterval(timer);
-      if (!future.isDisposed) {
-        future.dispose();
-      }
-      link.inFlight -= 1;
-      if (link.inFlight === 0 && link.owned) {
-        this._releaseOwnLinks();
-      }
-    }
+    });
   }
 
   private _setState(
-    entry: Private.KernelEntry,
+    entry: KernelEntry,
     sourceId: string,
     generation: number,
-    state: Private.IState
+    state: IState
   ): void {
     if (
       this._isDisposed ||
@@ -939,17 +745,25 @@ export class KernelInjector implements IKernelInjector, IDisposable {
   }
 
   private _changed = new Signal<this, void>(this);
+  private _restarts = new RestartWatcher({
+    injector: {
+      follows: link => this._links.get(link.kernel) === link,
+      forgetProcess: entry => this._forgetProcess(entry),
+      reinject: (entry, link) => this._reinject(entry, link),
+      takeOver: entry => this._takeOver(entry)
+    }
+  });
   private _contexts = new Set<ISessionContext>();
-  private _entries = new Map<string, Private.KernelEntry>();
+  private _entries = new Map<string, KernelEntry>();
   private _isDisposed = false;
   private _kernelManager: Kernel.IManager;
   private _kernelSpecManager: KernelSpec.IManager | null;
-  private _links = new Map<Kernel.IKernelConnection, Private.Link>();
+  private _links = new Map<Kernel.IKernelConnection, Link>();
   /**
    * The secrets: in memory only, never logged, never in a status; a true private field (see
    * `PortalTokenModel.#secret`).
    */
-  #sources = new Map<string, Private.ISource>();
+  #sources = new Map<string, ISource>();
   private _launch: ILaunchRecords | null;
   private _trans: TranslationBundle;
 }
@@ -974,185 +788,16 @@ export namespace KernelInjector {
      */
     launch?: ILaunchRecords | null;
   }
-}
-
-/**
- * Module internals.
- */
-namespace Private {
-  /**
-   * One source's values: in the page (`variables`), or kept by the Jupyter server (`load`).
-   */
-  export interface ISource {
-    variables: Record<string, string> | null;
-    names: string[];
-    /** The server's version of the values, or `null` when it does not keep them. */
-    version: string | null;
-    load: (() => Promise<Record<string, string>>) | null;
-    /** Kernels whose launch record was read already (a restart reads it again). */
-    checked: WeakSet<KernelEntry>;
-    /** The values once loaded (one request however many kernels need them). */
-    loading?: Promise<Record<string, string>>;
-  }
-
-  /** Load a kept source's values once. */
-  export function loadOnce(source: ISource): Promise<Record<string, string>> {
-    source.loading ??= source.load!().then(
-      values => {
-        source.variables = values;
-        return values;
-      },
-      error => {
-        source.loading = undefined;
-        throw error;
-      }
-    );
-    return source.loading;
-  }
-
-  /** How long a new connection of ours takes a kernel's `starting` for its own start. */
-  export const FRESH_LINK_MS = 3000;
-
-  /** How often, and how many times, to ask a restarting kernel whether it runs again. */
-  export const NEW_PROCESS_INTERVAL_MS = 500;
-  export const NEW_PROCESS_ASKS = 60;
-
-  /** How long a kernel running our code may ask nothing before we answer unasked. */
-  export const STDIN_SILENCE_MS = 500;
-
-  /** A state without its kernel's identity. */
-  export interface IState {
-    state: IKernelInjectionStatus['state'];
-    reason?: string;
-  }
 
   /**
-   * One kernel connection the injector follows.
+   * Counts of what an injector follows (see `KernelInjector.connections`).
    */
-  export class Link {
-    constructor(
-      readonly kernel: Kernel.IKernelConnection,
-      readonly owned: boolean
-    ) {}
-
-    /** Requests sent over this link and not answered yet. */
-    inFlight = 0;
-
-    /** A re-injection after a restart is scheduled. */
-    restartScheduled = false;
-
-    /** When the connection was made. */
-    readonly created = Date.now();
-
-    /** A restart was seen and its re-injection has not been answered yet. */
-    restarting = false;
-
-    /** The session of a kernel process that said it is restarting, until another speaks. */
-    oldProcess: string | null = null;
-
-    /** The timer asking the kernel for `kernel_info` until a new process answers. */
-    asking: ReturnType<typeof setInterval> | undefined = undefined;
-
-    /** Stop waiting for a new process. */
-    stopAsking(): void {
-      clearInterval(this.asking);
-      this.asking = undefined;
-      this.oldProcess = null;
-    }
-
-    /**
-     * Resolves when the connection is disposed or dead (for good), or next disconnected (it
-     * may come back: later callers then wait for the next loss).
-     */
-    get lost(): Promise<undefined> {
-      if (this._gone) {
-        return Promise.resolve(undefined);
-      }
-      if (!this._lost) {
-        this._lost = new PromiseDelegate<undefined>();
-      }
-      return this._lost.promise;
-    }
-
-    /** The connection is gone (`final`) or disconnected. */
-    markLost(final: boolean): void {
-      this._gone = this._gone || final;
-      if (final) {
-        this.stopAsking();
-      }
-      this._lost?.resolve(undefined);
-      this._lost = null;
-    }
-
-    private _gone = false;
-    private _lost: PromiseDelegate<undefined> | null = null;
-  }
-
-  /**
-   * What the injector knows of one kernel (by id), whatever connections reach it.
-   */
-  export class KernelEntry {
-    constructor(
-      readonly id: string,
-      readonly name: string
-    ) {}
-
-    /** Connections to this kernel: widgets' and at most one of our own. */
-    readonly links = new Set<Link>();
-    /** Per source: the latest state. */
-    readonly states = new Map<string, IState>();
-    /** Per source: the latest injection, for `set` to wait on. */
-    readonly tasks = new Map<string, Promise<void>>();
-    /** Per source: the names the kernel holds (or is being sent). */
-    readonly held = new Map<string, Set<string>>();
-    /** Per source: the link the latest injection went over. */
-    readonly lastLink = new Map<string, Link>();
-
-    /** `language_info.name`, or the spec's language until the kernel answers; may be empty. */
-    get language(): string {
-      return this._language;
-    }
-
-    /** Resolves once a language is known. */
-    get languageKnown(): Promise<void> {
-      return this._languageKnown.promise;
-    }
-
-    /** The kernel itself said its language. */
-    languageConfirmed = false;
-    /** A `kernel.info` answer is awaited. */
-    askingLanguage = false;
-
-    setLanguage(language: string): void {
-      this._language = language;
-      this._languageKnown.resolve();
-    }
-
-    /** The connection to send over: a widget's when there is one (its user's order matters). */
-    driver(): Link | undefined {
-      let own: Link | undefined;
-      for (const link of this.links) {
-        if (!link.owned) {
-          return link;
-        }
-        own = link;
-      }
-      return own;
-    }
-
-    /** Start a new attempt for a source; older attempts' results are then ignored. */
-    nextGeneration(sourceId: string): number {
-      const generation = (this._generations.get(sourceId) ?? 0) + 1;
-      this._generations.set(sourceId, generation);
-      return generation;
-    }
-
-    isCurrent(sourceId: string, generation: number): boolean {
-      return this._generations.get(sourceId) === generation;
-    }
-
-    private _generations = new Map<string, number>();
-    private _language = '';
-    private _languageKnown = new PromiseDelegate<void>();
+  export interface IConnections {
+    /** Kernel connections followed: widgets' and the injector's own. */
+    readonly links: number;
+    /** Kernels known, whatever connections reach them. */
+    readonly kernels: number;
+    /** Widgets' session contexts followed. */
+    readonly contexts: number;
   }
 }
