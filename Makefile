@@ -17,7 +17,7 @@ SRC := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.
 DEMO_SRC := $(shell find demo/src -type f 2>/dev/null) demo/tsconfig.json
 PY_SRC := pyproject.toml install.json $(shell find jupyterlab_portal_token -name '*.py')
 
-.PHONY: demo test lint jest ui-test dist build setup clean help bench
+.PHONY: demo test lint jest pytest ui-test dist build setup clean help bench
 
 help:
 	@echo "make demo   set up and run the demo portal with JupyterLab at http://127.0.0.1:$(PORT)/"
@@ -32,7 +32,8 @@ $(STAMPS):
 $(STAMPS)/venv: | $(STAMPS)
 	@command -v python3 >/dev/null || (apt-get update -qq && apt-get install -y -qq python3 python3-venv)
 	python3 -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV))
-	$(PIP) install 'jupyterlab==4.6.4' ipykernel jupyter-builder hatchling build 2> >(grep -v 'is ignored: it is neither' >&2)
+	$(PIP) install 'jupyterlab==4.6.4' ipykernel jupyter-builder hatchling build \
+		pytest pytest-asyncio pytest-timeout httpx 2> >(grep -v 'is ignored: it is neither' >&2)
 	@touch $@
 
 $(STAMPS)/npm: package.json package-lock.json | $(STAMPS)
@@ -89,6 +90,7 @@ demo: setup $(STAMPS)/irkernel
 test: setup $(STAMPS)/chromium $(STAMPS)/irkernel
 	$(MAKE) lint
 	$(MAKE) jest
+	$(MAKE) pytest
 	$(MAKE) wheel-check
 	$(MAKE) ui-test
 
@@ -97,6 +99,12 @@ lint: $(STAMPS)/npm
 
 jest: $(STAMPS)/npm $(STAMPS)/venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx jest
+
+# The server extension against a real jupyter_server, with real kernels (python3 and ir).
+pytest: $(STAMPS)/venv $(STAMPS)/irkernel
+	@$(PY) -c 'import pytest_asyncio, pytest_timeout, httpx' 2>/dev/null \
+		|| $(PIP) install pytest pytest-asyncio pytest-timeout httpx 2> >(grep -v 'is ignored: it is neither' >&2)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest
 
 wheel-check: $(STAMPS)/dist
 	bash ui-tests/check-wheel.sh
