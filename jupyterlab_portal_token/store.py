@@ -10,6 +10,7 @@ mapping of the entry and leave the store only through :meth:`TokenStore.value` a
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -27,6 +28,8 @@ MAX_VARIABLES = 16
 MAX_VARIABLE_BYTES = 32767  # NAME=value in UTF-8, the Windows limit of one variable
 MAX_INFO_BYTES = 16 * 1024
 MAX_BODY_BYTES = 64 * 1024
+
+log = logging.getLogger(__name__)
 
 Listener = Callable[[str, str], None]
 """Called as ``listener(portal, change)`` after every change of the store."""
@@ -222,7 +225,12 @@ class TokenStore:
     def _changed(self, portal: str, change: str) -> None:
         self._arm()
         for listener in list(self._listeners):
-            listener(portal, change)
+            try:
+                listener(portal, change)
+            except Exception as e:
+                # One listener's failure must not undo the change for the others. Only the
+                # exception's type is logged: its text could quote what it was handed.
+                log.error("portal-token: a listener failed on %s (%s)", change, type(e).__name__)
 
     def _purge(self) -> None:
         now = utcnow()

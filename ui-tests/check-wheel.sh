@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The wheel must work without Node: install it into a fresh venv whose PATH has no node, and
-# check that JupyterLab lists the extension as enabled and OK.
+# check that JupyterLab lists the extension, and jupyter_server the server extension, as enabled
+# and OK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wheel=$(ls dist/jupyterlab_portal_token-*.whl | head -n 1)
@@ -22,4 +23,11 @@ out=$(PATH="$nodeless" "$tmp/venv/bin/jupyter" labextension list 2>&1 | sed -e '
 echo "$out" | grep -E 'jupyterlab-portal-token' || { echo "$out"; echo "FAIL: extension not listed" >&2; exit 1; }
 echo "$out" | grep -E 'jupyterlab-portal-token v[0-9.]+ enabled\s+OK' >/dev/null \
   || { echo "$out"; echo "FAIL: extension not enabled OK" >&2; exit 1; }
+# The server extension is enabled by the wheel's jupyter_server_config.d file and imports.
+out=$(PATH="$nodeless" "$tmp/venv/bin/jupyter" server extension list 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g')
+echo "$out" | grep -E '^\s*jupyterlab_portal_token enabled\s*$' >/dev/null \
+  || { echo "$out"; echo "FAIL: server extension not enabled" >&2; exit 1; }
+echo "$out" | grep -E '^\s*jupyterlab_portal_token [0-9.]+ OK\s*$' >/dev/null \
+  || { echo "$out"; echo "FAIL: server extension not OK" >&2; exit 1; }
 echo "wheel check: jupyterlab-portal-token is enabled OK in a venv without node"
+echo "wheel check: the jupyterlab_portal_token server extension is enabled and OK"
