@@ -15,13 +15,14 @@ PORT ?= 8800
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 SRC := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 DEMO_SRC := $(shell find demo/src -type f 2>/dev/null) demo/tsconfig.json
-PY_SRC := pyproject.toml install.json $(shell find jupyterlab_portal_token -name '*.py')
+PY_SRC := pyproject.toml install.json $(shell find jupyterlab_portal_token -name '*.py') \
+	$(shell find jupyter-config -type f 2>/dev/null)
 
 .PHONY: demo test lint jest pytest ui-test dist build setup clean help bench
 
 help:
 	@echo "make demo   set up and run the demo portal with JupyterLab at http://127.0.0.1:$(PORT)/"
-	@echo "make test   set up and run every test (lint, jest, ui-tests)"
+	@echo "make test   set up and run every test (lint, jest, pytest, ui-tests)"
 	@echo "make dist   build the labextension and the wheel into dist/"
 
 $(STAMPS):
@@ -97,7 +98,8 @@ test: setup $(STAMPS)/chromium $(STAMPS)/irkernel
 lint: $(STAMPS)/npm
 	npm run lint
 
-jest: $(STAMPS)/npm $(STAMPS)/venv
+# The real-kernel suites start a Jupyter server with the installed server half (broker.test.ts).
+jest: $(STAMPS)/npm $(STAMPS)/installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx jest
 
 # The server extension against a real jupyter_server, with real kernels (python3 and ir).

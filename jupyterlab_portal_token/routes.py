@@ -123,8 +123,15 @@ class TokenHandler(BaseHandler):
     @tornado.web.authenticated
     @authorized
     def delete(self, portal: str) -> None:
-        """Forget a portal's token (also when there is none)."""
-        self.store.delete(self.portal_id(portal))
+        """Forget a portal's token (also when there is none).
+
+        With ``?version=``, only if that is still the portal's version: a page retiring its own
+        token must not remove a newer one that another tab handed over meanwhile.
+        """
+        portal = self.portal_id(portal)
+        version = self.get_query_argument("version", None)
+        if version is None or self.store.current_version(portal) == version:
+            self.store.delete(portal)
         self.set_status(204)
         self.finish()
 

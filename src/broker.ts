@@ -74,8 +74,18 @@ export class ServerTokenBroker implements ITokenBroker {
     }
   }
 
-  /** Kernel id → source id → version, as the server's kernels hold them. */
-  async held(): Promise<Record<string, Record<string, string>>> {
+  /** Source id → version, as a kernel's current process holds them. */
+  async held(kernelId: string): Promise<Record<string, string>> {
+    const cached = this._held ? await this._held : null;
+    // A kernel the last answer did not know of is newer than it: ask again.
+    if (cached && !(kernelId in cached)) {
+      this._held = null;
+    }
+    return (await this._records())[kernelId] ?? {};
+  }
+
+  /** Kernel id → source id → version, for every kernel the server launched itself. */
+  private _records(): Promise<Record<string, Record<string, string>>> {
     if (!this._held) {
       this._held = this._request<{
         kernels?: Record<string, Record<string, string>>;

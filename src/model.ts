@@ -581,6 +581,8 @@ export class PortalTokenModel implements IDisposable {
       this._changed.emit();
       try {
         await work();
+        // What the action changed has reached the server: a kernel started next is right.
+        await this._serverSynced;
         this._error = null;
         return true;
       } catch (error) {
@@ -692,10 +694,15 @@ export class PortalTokenModel implements IDisposable {
    * time, in the order asked, so a removal never overtakes the hand-over before it.
    */
   private _syncInjection(): Promise<void> {
+    let serverDone!: () => void;
+    // Actions wait for this part only: the server's launch environment is right once it
+    // resolves, while a busy kernel may take its time over stdin.
+    this._serverSynced = new Promise<void>(resolve => (serverDone = resolve));
     const run = async () => {
       try {
-        await this._syncNow();
+        await this._syncNow(serverDone);
       } finally {
+        serverDone();
         this._syncsPending -= 1;
       }
     };
@@ -705,7 +712,7 @@ export class PortalTokenModel implements IDisposable {
     return this._syncing;
   }
 
-  private async _syncNow(): Promise<void> {
+  private async _syncNow(serverDone: () => void): Promise<void> {
     const id = this.config.id;
     const before = this._injectionError;
     const secret = this.#secret;
@@ -721,6 +728,7 @@ export class PortalTokenModel implements IDisposable {
           : this.#keptFor === secret && this._keptVersion !== null
             ? await this._keepFlags(this._keptVersion)
             : await this._keep(secret, variables);
+        serverDone();
         if (this.#secret !== secret) {
           return;
         }
@@ -735,6 +743,7 @@ export class PortalTokenModel implements IDisposable {
         this._keptVersion = kept.version;
         this._keptFlags ??= Private.flags(kept);
         await this._keepFlags(kept.version);
+        serverDone();
         if (this._injector) {
           if (this._autoInject) {
             await this._injector.adopt(id, {
@@ -753,8 +762,11 @@ export class PortalTokenModel implements IDisposable {
           }
         }
       } else {
-        await this._injector?.clear(id);
+        // The kernels' scrub starts in this tick; the server forgets the token meanwhile.
+        const scrub = this._injector?.clear(id);
         await this._unkeep();
+        serverDone();
+        await scrub;
       }
     } catch (error) {
       // The injector refuses values no environment can hold (its message names the variable,
@@ -941,6 +953,7 @@ export class PortalTokenModel implements IDisposable {
   /** The version of the values this page last handed to (or took from) the server. */
   private _keptVersion: string | null = null;
   private _syncing: Promise<void> = Promise.resolve();
+  private _serverSynced: Promise<void> = Promise.resolve();
   private _syncsPending = 0;
   private _autoInject: boolean;
   private _autoRenew: boolean;

@@ -102,8 +102,11 @@ export namespace IKernelInjector {
  * sources by version, from its launch or from a report of the page's own injection.
  */
 export interface ILaunchRecords {
-  /** Kernel id → source id → version, for the kernels the server launched itself. */
-  held(): Promise<Record<string, Record<string, string>>>;
+  /**
+   * Source id → version that a kernel's current process holds, as the server recorded it
+   * (empty for a kernel the server did not launch itself, or when it cannot say).
+   */
+  held(kernelId: string): Promise<Record<string, string>>;
   /** Tell the server that a kernel's process now holds a source's version. */
   report(kernelId: string, sourceId: string, version: string): Promise<void>;
 }

@@ -115,3 +115,17 @@ async def test_absent_token(server: Server) -> None:
     assert r.status_code == 404 and "demo" in r.json()["message"]
     r = await server.api("DELETE", "/portal-token/tokens/demo")
     assert r.status_code == 204
+
+
+async def test_delete_of_an_older_version_keeps_the_newer_token(server: Server) -> None:
+    old = await server.put_token("demo", {"TOKEN": VALUE})
+    new = await server.put_token("demo", {"TOKEN": VALUE + "-2"})
+    # Another tab retires the token it handed over: the newer one stays.
+    r = await server.api("DELETE", f"/portal-token/tokens/demo?version={old['version']}")
+    assert r.status_code == 204
+    listed = (await server.api("GET", "/portal-token/tokens")).json()["tokens"]
+    assert [t["version"] for t in listed] == [new["version"]]
+    # Its own version goes.
+    r = await server.api("DELETE", f"/portal-token/tokens/demo?version={new['version']}")
+    assert r.status_code == 204
+    assert (await server.api("GET", "/portal-token/tokens")).json()["tokens"] == []

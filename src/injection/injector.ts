@@ -590,11 +590,11 @@ export class KernelInjector implements IKernelInjector, IDisposable {
       // send. (This waits for an answer, so a stdin injection after it is no longer queued
       // ahead of a cell; only kernels that ran before the values came need one.)
       this._setState(entry, sourceId, generation, { state: 'pending' });
-      const held = await this._launch.held();
+      const held = await this._launch.held(entry.id);
       if (!entry.isCurrent(sourceId, generation)) {
         return;
       }
-      if (held[entry.id]?.[sourceId] === source.version) {
+      if (held[sourceId] === source.version) {
         entry.held.set(sourceId, new Set(source.names));
         this._setState(entry, sourceId, generation, { state: 'injected' });
         return;
