@@ -28,9 +28,9 @@ async function terminalDigest(
   folder: string,
   file: string
 ): Promise<string> {
-  await page.evaluate(() =>
-    window.jupyterapp.commands.execute('terminal:create-new')
-  );
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('terminal:create-new');
+  });
   const terminal = page.locator('.jp-Terminal').last();
   await expect(terminal).toBeVisible();
   // The shell is ready once xterm shows its prompt's cursor row.
@@ -38,7 +38,7 @@ async function terminalDigest(
   await terminal.click();
   const target = `${folder}/${file}`;
   await page.keyboard.type(
-    `if [ -n "$XDMOD_API_TOKEN" ]; then printf %s "$XDMOD_API_TOKEN" | sha256sum | cut -c1-16; else echo unset; fi > '${target}'\n`
+    `if [ -n "$XDMOD_API_TOKEN" ]; then printf %s "$XDMOD_API_TOKEN" | sha256sum | cut -c1-16; else echo unset; fi > "$JUPYTER_SERVER_ROOT/${target}"\n`
   );
   let text = '';
   await expect
