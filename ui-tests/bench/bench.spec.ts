@@ -1,10 +1,16 @@
-import { Browser, BrowserContext, expect, Page, test } from '@playwright/test';
+import {
+  Browser,
+  BrowserContext,
+  expect,
+  Page,
+  Request,
+  test
+} from '@playwright/test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { leakProbe, startupProbe } from './instrument';
 import {
-  BENCH_CONFIG_DIR,
   envNumber,
   generateToken,
   inFreshLab,
@@ -12,6 +18,9 @@ import {
   PORTAL_ID,
   resetPortal,
   revokeToken,
+  serverTokens,
+  setExtensionEnabled,
+  shutdownAll,
   tokenPanel,
   until
 } from './lab';
@@ -38,6 +47,15 @@ const STARTUP_LOADS = Math.round(envNumber('BENCH_STARTUP_LOADS', 40));
 const FAN_OUT = Math.round(envNumber('BENCH_FANOUT_N', 20));
 /** New notebooks in the first-cell race. */
 const RACE_RUNS = Math.round(envNumber('BENCH_RACE_RUNS', 100));
+/** Runs per variant (extension enabled, disabled) in the typed first-cell race. */
+const TYPED_RUNS = Math.round(envNumber('BENCH_TYPED_RUNS', 20));
+/** How long a typed cell has to show an output before it counts as dropped. */
+const TYPED_LIMIT_MS = 30000;
+/** The typed race's cell, as a person types it. */
+const TYPED_CELL =
+  'import os; print("ran", "set" if os.environ.get("XDMOD_API_TOKEN") else "unset")';
+/** New kernel processes per way of starting them in the launch-injection benchmark. */
+const LAUNCH_KERNELS = Math.round(envNumber('BENCH_LAUNCH_KERNELS', 10));
 /** Notebooks opened and closed in the leak benchmark. */
 const LEAK_CYCLES = Math.round(envNumber('BENCH_LEAK_CYCLES', 50));
 /** How long the portal-cost pages idle, in minutes. */
@@ -128,12 +146,6 @@ test('startup cost: app.restored with the extension enabled vs disabled', async 
     storageState: storageState as string
   });
   await context.addInitScript(startupProbe);
-  const pageConfig = path.join(
-    BENCH_CONFIG_DIR,
-    'labconfig',
-    'page_config.json'
-  );
-  fs.mkdirSync(path.dirname(pageConfig), { recursive: true });
   const faults = new URL('/__demo__/faults', baseURL).href;
 
   type Variant = 'enabled' | 'disabled' | 'slow portal';
@@ -151,14 +163,7 @@ test('startup cost: app.restored with the extension enabled vs disabled', async 
     variant: Variant,
     profiled = false
   ): Promise<number> => {
-    fs.writeFileSync(
-      pageConfig,
-      JSON.stringify(
-        variant === 'disabled'
-          ? { disabledExtensions: { 'jupyterlab-portal-token': true } }
-          : {}
-      )
-    );
+    setExtensionEnabled(variant !== 'disabled');
     if (variant === 'slow portal') {
       const armed = await context.request.post(faults, {
         data: {
@@ -239,7 +244,7 @@ test('startup cost: app.restored with the extension enabled vs disabled', async 
       await measure('enabled', true);
     }
   } finally {
-    fs.writeFileSync(pageConfig, '{}');
+    setExtensionEnabled(true);
     await context.close();
   }
   const enabled = median(times.enabled);
@@ -669,6 +674,219 @@ test('first-cell race: a cell run the moment a new kernel is ready sees the toke
   );
 });
 
+test('first-cell race, typed: a person opens a notebook, waits for idle, types a cell and runs it', async ({
+  browser,
+  baseURL,
+  storageState
+}) => {
+  const base = baseURL as string;
+  // A dropped cell costs its whole limit; two variants; a page load and a kernel each run.
+  test.setTimeout(TYPED_RUNS * 2 * (TYPED_LIMIT_MS + 60000) + 5 * 60 * 1000);
+  const runs: ITypedRun[] = [];
+  try {
+    await inFreshLab(
+      browser,
+      {
+        storageState: storageState as string,
+        baseURL: base,
+        workspace: 'bench-typed'
+      },
+      async page => {
+        // Alternating, in a different order each round, so drift hits both variants alike.
+        for (let round = 0; round < TYPED_RUNS; round++) {
+          const order: TypedVariant[] =
+            round % 2 === 0 ? ['enabled', 'disabled'] : ['disabled', 'enabled'];
+          for (const variant of order) {
+            runs.push(await typedRun(page, base, variant, round));
+          }
+        }
+      }
+    );
+  } finally {
+    setExtensionEnabled(true);
+  }
+  const of = (variant: TypedVariant) =>
+    runs.filter(run => run.variant === variant);
+  const enabled = of('enabled');
+  const disabled = of('disabled');
+  const ran = (list: ITypedRun[]) => list.filter(run => run.ran);
+  const saw = (list: ITypedRun[]) =>
+    list.filter(run => run.output === 'ran set');
+  const ranEnabled = ran(enabled).length;
+  const sawEnabled = saw(ran(enabled)).length;
+  const ranDisabled = ran(disabled).length;
+  const mistyped = runs.filter(run => !run.typed).length;
+  await record('first-cell race, typed', {
+    what: 'first-cell race, typed (new notebook, Idle shown, cell typed and run with Shift+Enter)',
+    measured:
+      `enabled: ran ${ranEnabled}/${enabled.length}, saw the token ${sawEnabled}/${ranEnabled}; ` +
+      `disabled: ran ${ranDisabled}/${disabled.length}` +
+      (saw(disabled).length > 0
+        ? ` (saw a token ${saw(disabled).length}/${ranDisabled})`
+        : '') +
+      `; median Idle → Shift+Enter ${round(median(runs.map(run => run.msTyping)))} ms` +
+      (mistyped > 0 ? `; ${mistyped} cells not as typed` : ''),
+    target:
+      'every enabled cell that ran saw the token; enabled drops no more than disabled',
+    met:
+      enabled.length > 0 &&
+      sawEnabled === ranEnabled &&
+      enabled.length - ranEnabled <= disabled.length - ranDisabled,
+    details: {
+      runsPerVariant: TYPED_RUNS,
+      limitMs: TYPED_LIMIT_MS,
+      cell: TYPED_CELL,
+      enabled: { runs: enabled.length, ran: ranEnabled, sawToken: sawEnabled },
+      disabled: {
+        runs: disabled.length,
+        ran: ranDisabled,
+        sawToken: saw(disabled).length
+      },
+      medianMs: {
+        createToIdle: median(runs.map(run => run.msToIdle)),
+        idleToShiftEnter: median(runs.map(run => run.msTyping)),
+        shiftEnterToOutput: median(
+          runs.filter(run => run.ran).map(run => run.msToOutput as number)
+        )
+      },
+      runs
+    }
+  });
+});
+
+test('launch injection: messages the page sends a new kernel for the token', async ({
+  browser,
+  baseURL,
+  storageState
+}) => {
+  test.setTimeout(20 * 60 * 1000);
+  const base = baseURL as string;
+  await inFreshLab(
+    browser,
+    {
+      storageState: storageState as string,
+      baseURL: base,
+      workspace: 'bench-launch'
+    },
+    async page => {
+      // Before any kernel starts, so every connection is seen: widgets' and the injector's own.
+      await page.evaluate(installMessageTap);
+      // The page's questions to the server about its kernels, and which kernels each answer
+      // listed: a kernel missing from the answer the injector used gets the token over stdin.
+      const requests: { at: number; method: string; path: string }[] = [];
+      const answers: { asked: number; answered: number; kernels: string[] }[] =
+        [];
+      const asked = new Map<Request, number>();
+      page.on('request', request => {
+        const url = new URL(request.url());
+        if (url.pathname.includes('/portal-token/kernels')) {
+          asked.set(request, Date.now());
+          requests.push({
+            at: Date.now(),
+            method: request.method(),
+            path: url.pathname.replace(/^.*\/portal-token\//, '')
+          });
+        }
+      });
+      page.on('response', async response => {
+        const request = response.request();
+        const url = new URL(response.url());
+        if (
+          request.method() === 'GET' &&
+          url.pathname.endsWith('/portal-token/kernels')
+        ) {
+          const answered = Date.now();
+          const body = (await response.json().catch(() => ({}))) as {
+            kernels?: Record<string, unknown>;
+          };
+          answers.push({
+            asked: asked.get(request) ?? answered,
+            answered,
+            kernels: Object.keys(body.kernels ?? {})
+          });
+        }
+      });
+      await generateToken(page);
+      // New kernels get the token at launch once the server has it: wait for that.
+      const version = await until(
+        async () =>
+          (await serverTokens(page, base)).find(
+            token => token.portal === PORTAL_ID && token.kernels
+          )?.version,
+        30000,
+        'the token on the Jupyter server'
+      );
+      const kernels: ILaunchKernel[] = [];
+      for (const mode of LAUNCH_MODES) {
+        kernels.push(
+          ...(await page.evaluate(launchBatch, {
+            mode,
+            count: LAUNCH_KERNELS,
+            portal: PORTAL_ID,
+            code: PYTHON_HAS_TOKEN
+          }))
+        );
+      }
+      // For each kernel that got messages: the last answer about the kernels before them.
+      for (const kernel of kernels) {
+        if (kernel.firstInjectionAt === null) {
+          continue;
+        }
+        const before = answers
+          .filter(answer => answer.answered <= kernel.firstInjectionAt!)
+          .pop();
+        kernel.lastAnswerBefore = before
+          ? {
+              askedMsBeforeConnection: kernel.connectedAt - before.asked,
+              listedThisKernel: before.kernels.includes(kernel.kernelId)
+            }
+          : null;
+      }
+      // Another page with a live token would send to these kernels unseen here: the idle
+      // pages of the portal-cost benchmark hold none, which their injectors confirm.
+      const otherPages: Record<string, unknown> = {};
+      for (const item of idle?.pages ?? []) {
+        otherPages[item.name] = await item.page.evaluate(
+          () =>
+            (window as any).jupyterapp.pluginRegistry._plugins.get(
+              'jupyterlab-portal-token:injector'
+            ).service.connections
+        );
+      }
+      const counts = kernels.map(kernel => kernel.injectionMessages);
+      const mean = counts.reduce((a, b) => a + b, 0) / (counts.length || 1);
+      const max = Math.max(0, ...counts);
+      const held = kernels.filter(kernel => kernel.output === 'token: set');
+      const byMode = LAUNCH_MODES.map(mode => {
+        const mine = kernels.filter(kernel => kernel.mode === mode);
+        const sum = mine.reduce((a, k) => a + k.injectionMessages, 0);
+        return `${mode} ${round(sum / (mine.length || 1), 2)}/${Math.max(0, ...mine.map(k => k.injectionMessages))}`;
+      });
+      await record('launch injection', {
+        what: 'launch injection (stdin messages the page sends a new kernel)',
+        measured:
+          `mean ${round(mean, 2)}, max ${max} per kernel over ${kernels.length} ` +
+          `(mean/max: ${byMode.join(', ')}); ` +
+          `token held: ${held.length}/${kernels.length}`,
+        target: '0 per new kernel; every kernel holds the token',
+        met: kernels.length > 0 && max === 0 && held.length === kernels.length,
+        details: {
+          what: 'injection messages = execute_request with silent and allow_stdin, plus input_reply, sent on any connection the page made to the kernel (kernels.connectTo wrapped), from its start (or restart) until a cell confirmed the token',
+          kernelsPerMode: LAUNCH_KERNELS,
+          version,
+          meanPerKernel: mean,
+          maxPerKernel: max,
+          held: held.length,
+          portalTokenKernelsRequests: requests,
+          portalTokenKernelsAnswers: answers,
+          otherPagesInjectorConnections: otherPages,
+          kernels
+        }
+      });
+    }
+  );
+});
+
 test('leaks: open and close notebooks, then count what the extension holds', async ({
   browser,
   baseURL,
@@ -999,6 +1217,425 @@ async function raceBatch({
     await context.shutdown();
     panel.dispose();
     await app.serviceManager.contents.delete(file);
+  }
+  return results;
+}
+
+/** The typed race's two kinds of page. */
+type TypedVariant = 'enabled' | 'disabled';
+
+/** One run of the typed first-cell race. */
+interface ITypedRun {
+  variant: TypedVariant;
+  round: number;
+  /** The cell showed an output or an execution count within `TYPED_LIMIT_MS`. */
+  ran: boolean;
+  /** The cell's output text, trimmed. */
+  output: string;
+  /** The cell's input prompt at the end, e.g. `[1]:` or `[*]:`. */
+  prompt: string;
+  /** The cell's source is what was typed. */
+  typed: boolean;
+  /** `notebook:create-new` → the status bar shows the kernel `Idle`. */
+  msToIdle: number;
+  /** `Idle` shown → Shift+Enter pressed (the click and the typing). */
+  msTyping: number;
+  /** Shift+Enter → output shown; null when it never came. */
+  msToOutput: number | null;
+  /** Tokens the Jupyter server held when the notebook was created. */
+  serverTokens: number;
+}
+
+/**
+ * One run of the typed race, in a page of its own (closing it skips JupyterLab's "unsaved
+ * changes" prompt): load JupyterLab with the extension on (and generate a token) or off, create
+ * a notebook, wait until the status bar shows its kernel `Idle`, click into the first cell,
+ * type it, press Shift+Enter, and wait up to `TYPED_LIMIT_MS` for its output.
+ */
+async function typedRun(
+  main: Page,
+  baseURL: string,
+  variant: TypedVariant,
+  round: number
+): Promise<ITypedRun> {
+  setExtensionEnabled(variant === 'enabled');
+  const page = await main.context().newPage();
+  try {
+    await openLab(page, baseURL, `bench-typed-${variant}-${round}`);
+    const tab = page.getByRole('tab', { name: 'API tokens' });
+    if (variant === 'enabled') {
+      await expect(tab).toBeAttached();
+      await generateToken(page);
+    } else {
+      await expect(tab).toHaveCount(0);
+    }
+    const tokens = (await serverTokens(page, baseURL)).length;
+    const created = Date.now();
+    const file = await page.evaluate(async () => {
+      const panel = await (window as any).jupyterapp.commands.execute(
+        'notebook:create-new',
+        { kernelName: 'python3' }
+      );
+      return panel.context.path as string;
+    });
+    try {
+      const name = file.split('/').pop() as string;
+      // As a person watching: the status bar's kernel item reads "… | Idle" (checked every
+      // frame, so this is the moment it is shown).
+      const idleAt = (await (
+        await page.waitForFunction(
+          title => {
+            const item = document.querySelector(
+              `#jp-main-statusbar [title="${title}"]`
+            );
+            return item?.textContent?.endsWith('| Idle') ? Date.now() : 0;
+          },
+          `Change kernel for ${name}`,
+          { polling: 'raf', timeout: 120000 }
+        )
+      ).jsonValue()) as number;
+      const editor = page
+        .locator('.jp-NotebookPanel .jp-CodeCell .cm-content')
+        .first();
+      await editor.click();
+      await page.keyboard.type(TYPED_CELL);
+      await page.keyboard.press('Shift+Enter');
+      const pressed = Date.now();
+      const result = await page.evaluate(limit => {
+        const panel = (window as any).jupyterapp.shell.currentWidget;
+        const cell = panel.content.model.cells.get(0);
+        const node = panel.content.widgets[0].node as HTMLElement;
+        const read = () => ({
+          output: (
+            node.querySelector('.jp-OutputArea-output')?.textContent ?? ''
+          ).trim(),
+          count: cell.executionCount as number | null,
+          prompt: (
+            node.querySelector('.jp-InputPrompt')?.textContent ?? ''
+          ).trim(),
+          source: cell.sharedModel.getSource() as string,
+          at: Date.now()
+        });
+        return new Promise<ReturnType<typeof read>>(resolve => {
+          const deadline = Date.now() + limit;
+          let first: ReturnType<typeof read> | null = null;
+          const check = () => {
+            const now = read();
+            first ??= now.output ? now : null;
+            // The output's moment; the execution count follows with the reply.
+            if (
+              (first && (now.count !== null || Date.now() > first.at + 2000)) ||
+              Date.now() > deadline
+            ) {
+              resolve(first ? { ...now, at: first.at } : now);
+            } else {
+              setTimeout(check, 20);
+            }
+          };
+          check();
+        });
+      }, TYPED_LIMIT_MS);
+      const ran = result.output !== '' || result.count !== null;
+      return {
+        variant,
+        round,
+        ran,
+        output: result.output,
+        prompt: result.prompt,
+        typed: result.source === TYPED_CELL,
+        msToIdle: idleAt - created,
+        msTyping: pressed - idleAt,
+        msToOutput: result.output ? result.at - pressed : null,
+        serverTokens: tokens
+      };
+    } finally {
+      await shutdownAll(page, baseURL);
+      await page.request.delete(
+        `${baseURL}/api/contents/${file.split('/').map(encodeURIComponent).join('/')}`
+      );
+      if (variant === 'enabled') {
+        // No token left for the next run, so that "disabled" runs hold none anywhere.
+        await revokeToken(page);
+      }
+    }
+  } finally {
+    await page.close();
+  }
+}
+
+/** How the launch-injection benchmark starts new kernel processes. */
+const LAUNCH_MODES = [
+  'notebooks one at a time',
+  'restarts',
+  'notebooks at once',
+  'kernels without a widget'
+] as const;
+
+/** One new kernel process of the launch-injection benchmark. */
+interface ILaunchKernel {
+  mode: (typeof LAUNCH_MODES)[number];
+  kernelId: string;
+  /** The injector's state for the portal once it settled. */
+  state: string;
+  /** What the checking cell printed. */
+  output: string;
+  /** `injectionExecutes` + `inputReplies`. */
+  injectionMessages: number;
+  /** `execute_request`s with `silent` and `allow_stdin`. */
+  injectionExecutes: number;
+  /** `input_reply`s. */
+  inputReplies: number;
+  /** `execute_request`s with `silent` but no `allow_stdin` (the removal's code). */
+  otherSilentExecutes: number;
+  /** Every message the page sent this process, by type and connection kind. */
+  sent: Record<string, number>;
+  /** Kernel connections the page made to it. */
+  connections: number;
+  /** Start (or restart) → the injector's state settled. */
+  msToSettled: number;
+  /** The first new connection to it (`Date.now()` in the page), or the restart. */
+  connectedAt: number;
+  /** When the first injection message was sent, if any. */
+  firstInjectionAt: number | null;
+  /**
+   * For a kernel that got injection messages: the last answer of `GET portal-token/kernels`
+   * before them, how long before the kernel's connection it was asked, and whether it listed
+   * this kernel.
+   */
+  lastAnswerBefore?: {
+    askedMsBeforeConnection: number;
+    listedThisKernel: boolean;
+  } | null;
+}
+
+/**
+ * In the page, before any kernel starts: wrap `serviceManager.kernels.connectTo` (through which
+ * session contexts and the injector connect), and note every message sent on each connection.
+ */
+function installMessageTap(): void {
+  const w = window as any;
+  const manager = w.jupyterapp.serviceManager.kernels;
+  const tap = {
+    log: [] as {
+      kernelId: string;
+      at: number;
+      type: string;
+      silent: boolean;
+      allowStdin: boolean;
+      handleComms: boolean;
+    }[],
+    connections: [] as { kernelId: string; at: number; handleComms: boolean }[]
+  };
+  w.__benchTap = tap;
+  const connectTo = manager.connectTo;
+  manager.connectTo = function (options: any) {
+    const connection = connectTo.call(this, options);
+    tap.connections.push({
+      kernelId: connection.id,
+      at: Date.now(),
+      handleComms: connection.handleComms
+    });
+    connection.anyMessage.connect((sender: any, args: any) => {
+      if (args.direction !== 'send') {
+        return;
+      }
+      const msg = args.msg;
+      tap.log.push({
+        kernelId: sender.id,
+        at: Date.now(),
+        type: msg.header.msg_type,
+        silent: msg.content?.silent === true,
+        allowStdin: msg.content?.allow_stdin === true,
+        handleComms: sender.handleComms
+      });
+    });
+    return connection;
+  };
+}
+
+/**
+ * In the page (with `installMessageTap`): start `count` new kernel processes one way, wait
+ * until the injector's state for the portal settles in each, check with a cell that each holds
+ * the token, and count what the page sent each process since its start.
+ */
+async function launchBatch({
+  mode,
+  count,
+  portal,
+  code
+}: {
+  mode: (typeof LAUNCH_MODES)[number];
+  count: number;
+  portal: string;
+  code: string;
+}): Promise<ILaunchKernel[]> {
+  const w = window as any;
+  const app = w.jupyterapp;
+  const tap = w.__benchTap;
+  const injector = app.pluginRegistry._plugins.get(
+    'jupyterlab-portal-token:injector'
+  ).service;
+  const sleep = (ms: number) =>
+    new Promise<void>(resolve => setTimeout(resolve, ms));
+  const settled = (id: string): Promise<string> =>
+    new Promise(resolve => {
+      const deadline = Date.now() + 60000;
+      const check = () => {
+        const state = injector
+          .status(portal)
+          .find((s: any) => s.kernelId === id)?.state;
+        if (
+          state === 'injected' ||
+          state === 'failed' ||
+          state === 'unsupported' ||
+          Date.now() > deadline
+        ) {
+          resolve(state ?? 'none');
+        } else {
+          setTimeout(check, 20);
+        }
+      };
+      check();
+    });
+  const run = async (kernel: any): Promise<string> => {
+    let text = '';
+    const future = kernel.requestExecute({
+      code,
+      silent: false,
+      store_history: false,
+      allow_stdin: false
+    });
+    future.onIOPub = (msg: any) => {
+      if (msg.header.msg_type === 'stream') {
+        text += msg.content.text;
+      }
+    };
+    await future.done;
+    return text.trim();
+  };
+  const newNotebook = () =>
+    app.commands.execute('notebook:create-new', { kernelName: 'python3' });
+  // Each process: its kernel connection, and since when its messages count.
+  const started: { kernel: any; since: number; settledAt: number }[] = [];
+  const states = new Map<string, string>();
+  const note = async (item: (typeof started)[number]) => {
+    states.set(item.kernel.id, await settled(item.kernel.id));
+    item.settledAt = Date.now();
+  };
+  if (mode === 'notebooks one at a time') {
+    w.__benchLaunchPanels = [];
+    for (let i = 0; i < count; i++) {
+      const since = Date.now();
+      const panel = await newNotebook();
+      w.__benchLaunchPanels.push(panel);
+      await panel.sessionContext.ready;
+      const item = {
+        kernel: panel.sessionContext.session.kernel,
+        since,
+        settledAt: 0
+      };
+      started.push(item);
+      await note(item);
+    }
+  } else if (mode === 'restarts') {
+    for (const panel of w.__benchLaunchPanels as any[]) {
+      const since = Date.now();
+      await panel.sessionContext.restartKernel();
+      const kernel = panel.sessionContext.session.kernel;
+      while (kernel.status !== 'idle') {
+        await sleep(20);
+      }
+      const item = { kernel, since, settledAt: 0 };
+      started.push(item);
+      await note(item);
+    }
+  } else if (mode === 'notebooks at once') {
+    const since = Date.now();
+    const panels: any[] = [];
+    // One after the other (the server names new files in turn); the kernels start together.
+    for (let i = 0; i < count; i++) {
+      panels.push(await newNotebook());
+    }
+    await Promise.all(panels.map(panel => panel.sessionContext.ready));
+    w.__benchLaunchPanels.push(...panels);
+    for (const panel of panels) {
+      started.push({
+        kernel: panel.sessionContext.session.kernel,
+        since,
+        settledAt: 0
+      });
+    }
+    await Promise.all(started.map(note));
+  } else {
+    w.__benchLaunchKernels = [];
+    for (let i = 0; i < count; i++) {
+      const since = Date.now();
+      const kernel = await app.serviceManager.kernels.startNew({
+        name: 'python3'
+      });
+      w.__benchLaunchKernels.push(kernel);
+      const item = { kernel, since, settledAt: 0 };
+      started.push(item);
+      await note(item);
+    }
+  }
+  // Anything still on its way would come now.
+  await sleep(1000);
+  const outputs = await Promise.all(started.map(item => run(item.kernel)));
+  await sleep(500);
+  const results: ILaunchKernel[] = started.map((item, i) => {
+    const id = item.kernel.id;
+    const mine = (tap.log as any[]).filter(
+      m => m.kernelId === id && m.at >= item.since
+    );
+    const sent: Record<string, number> = {};
+    for (const m of mine) {
+      const key =
+        `${m.type}${m.silent ? ' silent' : ''}${m.allowStdin ? ' stdin' : ''}` +
+        (m.handleComms ? '' : ' (connection without comms)');
+      sent[key] = (sent[key] ?? 0) + 1;
+    }
+    const injection = mine.filter(
+      m =>
+        (m.type === 'execute_request' && m.silent && m.allowStdin) ||
+        m.type === 'input_reply'
+    );
+    const replies = injection.filter(m => m.type === 'input_reply').length;
+    const executes = injection.length - replies;
+    const connected = (tap.connections as any[]).filter(
+      c => c.kernelId === id && c.at >= item.since
+    );
+    return {
+      mode,
+      kernelId: id,
+      state: states.get(id) ?? 'none',
+      output: outputs[i],
+      injectionMessages: executes + replies,
+      injectionExecutes: executes,
+      inputReplies: replies,
+      otherSilentExecutes: mine.filter(
+        m => m.type === 'execute_request' && m.silent && !m.allowStdin
+      ).length,
+      sent,
+      connections: connected.length,
+      msToSettled: item.settledAt - item.since,
+      connectedAt: connected[0]?.at ?? item.since,
+      firstInjectionAt: injection[0]?.at ?? null
+    };
+  });
+  // Done with these processes (the notebooks of the first mode are restarted next).
+  if (mode === 'restarts' || mode === 'notebooks at once') {
+    for (const panel of w.__benchLaunchPanels.splice(0) as any[]) {
+      const file = panel.context.path;
+      await panel.sessionContext.shutdown();
+      panel.dispose();
+      await app.serviceManager.contents.delete(file);
+    }
+  } else if (mode === 'kernels without a widget') {
+    for (const kernel of w.__benchLaunchKernels.splice(0) as any[]) {
+      await kernel.shutdown();
+      kernel.dispose();
+    }
   }
   return results;
 }

@@ -1,4 +1,5 @@
 import { Browser, expect, Page } from '@playwright/test';
+import * as fs from 'fs';
 import * as path from 'path';
 
 /**
@@ -19,6 +20,21 @@ export const CACHE_DIR = path.resolve(
  * (JupyterLab reads it on every page load). The venv's config is never touched.
  */
 export const BENCH_CONFIG_DIR = path.join(CACHE_DIR, 'config');
+
+/**
+ * Switch the extension on or off for the pages loaded from now on, with JupyterLab's own
+ * `disabledExtensions` page config in `BENCH_CONFIG_DIR` (the server half stays on).
+ */
+export function setExtensionEnabled(enabled: boolean): void {
+  const file = path.join(BENCH_CONFIG_DIR, 'labconfig', 'page_config.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      enabled ? {} : { disabledExtensions: { 'jupyterlab-portal-token': true } }
+    )
+  );
+}
 
 /**
  * The portal id of the demo's XDMoD (demo/overrides.json).
@@ -147,6 +163,18 @@ export async function inFreshLab<T>(
     await shutdownAll(page, options.baseURL);
     await context.close();
   }
+}
+
+/**
+ * The records (never a value) of the tokens the Jupyter server holds now.
+ */
+export async function serverTokens(
+  page: Page,
+  baseURL: string
+): Promise<{ portal: string; version: string; kernels: boolean }[]> {
+  const response = await page.request.get(`${baseURL}/portal-token/tokens`);
+  expect(response.ok()).toBe(true);
+  return ((await response.json()) as { tokens: any[] }).tokens;
 }
 
 /**

@@ -33,6 +33,8 @@ export const ROW_ORDER = [
   'startup cost',
   'weight',
   'first-cell race',
+  'first-cell race, typed',
+  'launch injection',
   'leaks',
   'portal cost'
 ] as const;
