@@ -251,3 +251,48 @@ describe('token broker with the real server half', () => {
     expect(server.log).not.toContain(SECRET.core);
   });
 });
+
+describe('without the server half (disabled on the server)', () => {
+  const server = new TestServer();
+  const portal = new OneTokenPortal();
+
+  beforeAll(async () => {
+    await server.start(
+      {},
+      { ServerApp: { jpserver_extensions: { jupyterlab_portal_token: false } } }
+    );
+  }, 60000);
+
+  afterAll(() => server.shutdown(), 30000);
+
+  it('keeps the token in the page and injects new kernels over stdin, as before', async () => {
+    const alone = page(server, portal);
+    try {
+      expect(await alone.broker.ready).toBeNull();
+      expect(await alone.broker.list()).toEqual([]);
+      await alone.model.refresh();
+      expect(await alone.model.generate()).toBe(true);
+      expect(alone.model.state).toBe('live');
+      expect(alone.model.server).toBeNull();
+      expect(alone.model.keptByServer).toBe(false);
+      expect(await alone.model.revealSecret()).toBe(SECRET.value);
+
+      const before = inputReplies(server);
+      const kernel = await server.kernelManager.startNew({ name: 'python3' });
+      await until(() => alone.model.kernelCount === 1);
+      expect(await run(kernel, pythonFingerprint('XDMOD_API_TOKEN'))).toBe(
+        fingerprint(SECRET.value)
+      );
+      // The value travelled over stdin: the server had nothing to launch it with.
+      expect(inputReplies(server)).toBeGreaterThan(before);
+      await alone.model.revoke();
+      expect(await run(kernel, pythonFingerprint('XDMOD_API_TOKEN'))).toBe(
+        'unset'
+      );
+      await kernel.shutdown();
+    } finally {
+      alone.model.dispose();
+      alone.injector.dispose();
+    }
+  });
+});

@@ -463,6 +463,8 @@ test('no secret reaches any sink in a full session', async ({
   const consoleTexts: { where: string; text: string }[] = [];
   const pending: Promise<void>[] = [];
   const http: { where: string; text: string }[] = [];
+  // The one request meant to carry values: the hand-over to the server half (its body only).
+  const handOvers: { where: string; body: string }[] = [];
   page.on('websocket', ws => {
     ws.on('framesent', frame =>
       frames.push({ url: ws.url(), direction: 'sent', payload: frame.payload })
@@ -508,6 +510,13 @@ test('no secret reaches any sink in a full session', async ({
       return;
     }
     const where = `${req.method()} ${url.pathname}`;
+    const handOver =
+      req.method() === 'PUT' &&
+      /^\/jupyter\/portal-token\/tokens\/[^/]+$/.test(url.pathname);
+    const body = req.postDataBuffer()?.toString('utf8') ?? '';
+    if (handOver) {
+      handOvers.push({ where, body });
+    }
     pending.push(
       req
         .allHeaders()
@@ -515,12 +524,15 @@ test('no secret reaches any sink in a full session', async ({
         .then(headers => {
           http.push({
             where: `request ${where}`,
-            text: `${req.url()}\n${JSON.stringify(headers)}\n${req.postDataBuffer()?.toString('utf8') ?? ''}`
+            text: `${req.url()}\n${JSON.stringify(headers)}\n${handOver ? '' : body}`
           });
         })
     );
+    // Every API answer, the server half's too, but for the one route that reads values.
     if (
-      /\/api\//.test(url.pathname) &&
+      (/\/api\//.test(url.pathname) ||
+        (/\/portal-token\//.test(url.pathname) &&
+          !/\/portal-token\/tokens\/[^/]+\/value$/.test(url.pathname))) &&
       ['fetch', 'xhr'].includes(req.resourceType())
     ) {
       pending.push(
@@ -846,6 +858,23 @@ test('no secret reaches any sink in a full session', async ({
   // The console and JupyterLab's server as the page talked to it.
   for (const { where, text } of consoleTexts) {
     leaks.scan('browser console', where, text);
+  }
+  // Each portal's token was handed to the server half once, in its `variables` only.
+  expect([...new Set(handOvers.map(h => h.where))].sort()).toEqual([
+    'PUT /jupyter/portal-token/tokens/axivion',
+    'PUT /jupyter/portal-token/tokens/sodar',
+    'PUT /jupyter/portal-token/tokens/xdmod'
+  ]);
+  for (const { where, body } of handOvers) {
+    const { variables, ...rest } = JSON.parse(body) as {
+      variables: Record<string, string>;
+    };
+    expect(Object.keys(variables).length).toBeGreaterThan(0);
+    leaks.scan(
+      'HTTP to JupyterLab',
+      `${where} (all but its variables)`,
+      JSON.stringify(rest)
+    );
   }
   for (const { where, text } of http) {
     leaks.scan('HTTP to JupyterLab', where, text);
