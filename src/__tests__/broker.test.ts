@@ -7,14 +7,6 @@ import type { Kernel } from '@jupyterlab/services';
 import { ServerTokenBroker } from '../broker';
 import { KernelInjector } from '../injection';
 import { PortalTokenModel } from '../model';
-import { PortalError } from '../portals/errors';
-import { XdmodClient } from '../portals/xdmod';
-import type {
-  ICreatedToken,
-  IPortalClient,
-  IPortalStatus,
-  ITokenInfo
-} from '../tokens';
 import {
   fingerprint,
   makeSecret,
@@ -22,58 +14,28 @@ import {
   run,
   TestServer
 } from './injection-server';
+import { MemoryPortal } from './model-fakes';
 
-const DAY = 24 * 60 * 60 * 1000;
 const SECRET = makeSecret();
 
 /**
  * A one-token portal in memory (the portals' own clients are tested against the demo portal):
  * what matters here is the Jupyter server side.
  */
-class OneTokenPortal implements IPortalClient {
-  readonly config = {
-    id: 'xdmod',
-    kind: 'xdmod',
-    label: 'XDMoD',
-    url: 'http://127.0.0.1:1/',
-    envVars: { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' }
-  };
-  readonly capabilities = XdmodClient.CAPABILITIES;
-  readonly signInUrl = this.config.url;
-  token: ITokenInfo | null = null;
-  secret = SECRET.value;
-
-  async status(): Promise<IPortalStatus> {
-    return {
-      signedIn: true,
-      available: true,
-      tokens: this.token ? [this.token] : []
-    };
-  }
-
-  async create(): Promise<ICreatedToken> {
-    if (this.token) {
-      throw new PortalError({ reason: 'conflict', status: 409 });
-    }
-    this.token = {
-      created: new Date(),
-      expires: new Date(Date.now() + 180 * DAY),
-      precision: 'hour'
-    };
-    return { ...this.token, secret: this.secret };
-  }
-
-  async revoke(): Promise<void> {
-    this.token = null;
-  }
-
-  environment(secret: string): Record<string, string> {
-    return { token: secret, host: 'http://127.0.0.1:1' };
-  }
+function xdmodInMemory(): MemoryPortal {
+  return new MemoryPortal({
+    config: {
+      id: 'xdmod',
+      kind: 'xdmod',
+      label: 'XDMoD',
+      envVars: { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' }
+    },
+    secret: () => SECRET.value
+  });
 }
 
 /** One page of JupyterLab: its broker, injector and model. */
-function page(server: TestServer, portal: OneTokenPortal) {
+function page(server: TestServer, portal: MemoryPortal) {
   const broker = new ServerTokenBroker();
   const injector = new KernelInjector({
     kernelManager: server.kernelManager,
@@ -120,7 +82,7 @@ async function eventually(
 
 describe('token broker with the real server half', () => {
   const server = new TestServer();
-  const portal = new OneTokenPortal();
+  const portal = xdmodInMemory();
   let first: ReturnType<typeof page>;
   let running: Kernel.IKernelConnection;
 
@@ -256,7 +218,7 @@ describe('token broker with the real server half', () => {
 
 describe('without the server half (disabled on the server)', () => {
   const server = new TestServer();
-  const portal = new OneTokenPortal();
+  const portal = xdmodInMemory();
 
   beforeAll(async () => {
     await server.start(

@@ -1,83 +1,9 @@
-import { XdmodClient } from '../portals/xdmod';
 import { PortalTokenModel } from '../model';
 import { PortalError } from '../portals/errors';
-import type {
-  ICreatedToken,
-  IPortalClient,
-  IPortalStatus,
-  ITokenInfo
-} from '../tokens';
-import { RecordingInjector } from './model-fakes';
+import { MemoryPortal, RecordingInjector } from './model-fakes';
 import { showsSecret } from './own-strings';
 
 const DAY = 24 * 60 * 60 * 1000;
-
-/**
- * An in-memory single-token portal (the state machine's only neighbour besides the clock).
- * The real XDMoD client is tested against the demo portal in xdmod.test.ts.
- */
-class MemoryPortal implements IPortalClient {
-  readonly config = {
-    id: 'mem',
-    kind: 'memory',
-    label: 'Memory',
-    url: 'http://portal.invalid/',
-    envVars: { token: 'MEM_TOKEN', host: 'MEM_HOST' }
-  };
-  readonly capabilities = XdmodClient.CAPABILITIES;
-  readonly signInUrl = this.config.url;
-  signedIn = true;
-  lifetimeMs = 180 * DAY;
-  token: ITokenInfo | null = null;
-  fail: PortalError | null = null;
-  calls: string[] = [];
-  private _count = 0;
-
-  async status(): Promise<IPortalStatus> {
-    this.calls.push('status');
-    this._maybeFail();
-    return {
-      signedIn: this.signedIn,
-      available: true,
-      tokens: this.signedIn && this.token ? [this.token] : []
-    };
-  }
-
-  async create(): Promise<ICreatedToken> {
-    this.calls.push('create');
-    this._maybeFail();
-    if (this.token) {
-      throw new PortalError({ reason: 'conflict', status: 409 });
-    }
-    const now = Date.now();
-    this.token = {
-      created: new Date(now),
-      expires: new Date(now + this.lifetimeMs),
-      precision: 'second'
-    };
-    this._count += 1;
-    return { ...this.token, secret: `secret-${this._count}-abcdefgh` };
-  }
-
-  async revoke(): Promise<void> {
-    this.calls.push('revoke');
-    this._maybeFail();
-    if (!this.token) {
-      throw new PortalError({ reason: 'not-found', status: 404 });
-    }
-    this.token = null;
-  }
-
-  environment(secret: string): Record<string, string> {
-    return { token: secret, host: 'http://portal.invalid' };
-  }
-
-  private _maybeFail(): void {
-    if (this.fail) {
-      throw this.fail;
-    }
-  }
-}
 
 describe('PortalTokenModel', () => {
   let portal: MemoryPortal;
