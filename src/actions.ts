@@ -69,6 +69,23 @@ export function describeError(
         'Could not reach %1. Check your network connection, or whether the portal allows this JupyterLab (CORS), then try again.',
         portal
       );
+    case 'relay':
+      return error.portalMessage
+        ? trans.__(
+            'The Jupyter server could not relay the call to %1: %2',
+            portal,
+            error.portalMessage
+          )
+        : trans.__(
+            'The Jupyter server could not relay the call to %1 (HTTP %2).',
+            portal,
+            error.status ?? '?'
+          );
+    case 'no-relay':
+      return trans.__(
+        '%1 is on another origin, which this page cannot call (the portal sends no CORS headers). Install the server half of jupyterlab-portal-token where the Jupyter server runs (pip install jupyterlab_portal_token, then restart the server), or ask your administrator to.',
+        portal
+      );
     case 'bad-response':
     default:
       return trans.__(

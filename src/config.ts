@@ -20,6 +20,7 @@ export interface IPortalEntry {
 export type ConfigProblem =
   | { kind: 'unknown-kind'; value: string }
   | { kind: 'bad-url'; value: string }
+  | { kind: 'bad-via'; value: string }
   | { kind: 'bad-variable'; value: string }
   | { kind: 'empty-token-variable' }
   | { kind: 'duplicate-id'; value: string }
@@ -67,6 +68,10 @@ export function readPortals(
     if (!url) {
       problems.push({ kind: 'bad-url', value: String(value.url) });
     }
+    const via = value.via === undefined ? 'auto' : value.via;
+    if (via !== 'auto' && via !== 'browser' && via !== 'server') {
+      problems.push({ kind: 'bad-via', value: String(value.via) });
+    }
     const envVars = registry.defaultEnvVars(kind);
     const given = value.envVars;
     if (given && typeof given === 'object') {
@@ -88,7 +93,20 @@ export function readPortals(
       label,
       problems,
       config:
-        problems.length === 0 && url ? { id, kind, label, url, envVars } : null
+        problems.length === 0 && url
+          ? {
+              id,
+              kind,
+              label,
+              url,
+              envVars,
+              // The page's own origin needs no relay; for another one the client decides.
+              via:
+                via === 'auto' && new URL(url).origin === new URL(origin).origin
+                  ? 'browser'
+                  : (via as 'browser' | 'server' | 'auto')
+            }
+          : null
     });
   });
   return entries;

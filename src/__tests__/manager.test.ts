@@ -73,8 +73,35 @@ describe('readPortals', () => {
       kind: 'xdmod',
       label: 'xdmod',
       url: 'https://lab.example.org/xdmod/',
-      envVars: { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' }
+      envVars: { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' },
+      // JupyterLab's own origin: called from the page.
+      via: 'browser'
     });
+  });
+
+  it('leaves the way to another origin to the client, unless the settings choose it', () => {
+    const entries = readPortals(
+      [
+        { id: 'a', kind: 'sodar', url: 'https://sodar.example.org/' },
+        {
+          id: 'b',
+          kind: 'sodar',
+          url: 'https://sodar.example.org/',
+          via: 'browser'
+        },
+        { id: 'c', kind: 'sodar', url: '/sodar/', via: 'server' },
+        { id: 'd', kind: 'sodar', url: '/sodar/', via: 'proxy' }
+      ],
+      registry(),
+      ORIGIN
+    );
+    expect(entries.map(entry => entry.config?.via)).toEqual([
+      'auto',
+      'browser',
+      'server',
+      undefined
+    ]);
+    expect(entries[3].problems).toEqual([{ kind: 'bad-via', value: 'proxy' }]);
   });
 
   it('explains every bad entry and keeps the good ones', () => {

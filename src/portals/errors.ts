@@ -12,12 +12,16 @@ export type PortalErrorReason =
   | 'server'
   | 'bad-response'
   | 'network'
-  | 'timeout';
+  | 'timeout'
+  | 'relay'
+  | 'no-relay';
 
 /*
  * `bad-credentials`: the username or password typed into the panel was refused.
  * `locked`: the portal locked the account after failed sign-ins.
  * `invalid`: the portal refused what was asked (e.g. a label too long); `portalMessage` says why.
+ * `relay`: the Jupyter server's relay refused or failed the call; `portalMessage` is its reason.
+ * `no-relay`: the portal is on another origin and the Jupyter server has no relay to reach it.
  */
 
 /**

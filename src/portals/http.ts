@@ -1,3 +1,5 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
 import { PortalError } from './errors';
 
 /**
@@ -13,7 +15,36 @@ export interface IFetchOptions {
   fetch?: typeof fetch;
   /** Give up after this long (default 15 s). */
   timeoutMs?: number;
+  /**
+   * Go through the Jupyter server's relay instead of calling the portal from the browser (a
+   * portal on another origin that sends no CORS headers).
+   */
+  relay?: IRelay | null;
 }
+
+/**
+ * Where a portal's calls go when the browser cannot make them itself.
+ */
+export interface IRelay {
+  /** The portal's id in the settings (the relay reads the same settings). */
+  portalId: string;
+  /** The portal's base URL: every call's URL starts with it. */
+  portalUrl: string;
+  /** The Jupyter server; the page's own by default. */
+  serverSettings?: ServerConnection.ISettings;
+}
+
+/**
+ * The header that carries the portal's credentials to the relay: the request's own
+ * `Authorization` belongs to the Jupyter server.
+ */
+export const RELAY_AUTHORIZATION = 'X-Portal-Authorization';
+
+/**
+ * The header with which the relay marks its answers: `portal` (the portal's own answer) or
+ * `error` (the relay refused or failed; the body is its JSON message).
+ */
+export const RELAY_MARK = 'X-Portal-Token-Relay';
 
 /**
  * A portal's answer, its body already read.
@@ -35,6 +66,9 @@ export async function portalFetch(
   init: RequestInit = {},
   options: IFetchOptions = {}
 ): Promise<IPortalResponse> {
+  if (options.relay) {
+    return Private.relayFetch(url, init, options.relay, options);
+  }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchImpl = options.fetch ?? fetch;
   const controller = new AbortController();
@@ -59,14 +93,7 @@ export async function portalFetch(
   } finally {
     clearTimeout(timer);
   }
-  let json: unknown = undefined;
-  try {
-    const text = await response.text();
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json };
+  return { status: response.status, json: await Private.readJson(response) };
 }
 
 /**
@@ -89,4 +116,91 @@ export function failWith(response: IPortalResponse): never {
     status: response.status,
     portalMessage: messageOf(response.json)
   });
+}
+
+namespace Private {
+  /** The body as JSON, or `undefined`. */
+  export async function readJson(response: Response): Promise<unknown> {
+    try {
+      const text = await response.text();
+      return text ? JSON.parse(text) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A portal call made by the Jupyter server's relay: `<base_url>portal-token/relay/<id>/<path>`,
+   * with the server's authentication and XSRF header, the portal's credentials in
+   * `X-Portal-Authorization`, and the relay's own failures told apart from the portal's answers.
+   */
+  export async function relayFetch(
+    url: string,
+    init: RequestInit,
+    relay: IRelay,
+    options: IFetchOptions
+  ): Promise<IPortalResponse> {
+    if (!url.startsWith(relay.portalUrl)) {
+      // Only the portal's own routes go through its relay.
+      throw new PortalError({ reason: 'bad-response' });
+    }
+    const settings = relay.serverSettings ?? ServerConnection.makeSettings();
+    const target = URLExt.join(
+      settings.baseUrl,
+      'portal-token',
+      'relay',
+      encodeURIComponent(relay.portalId),
+      url.slice(relay.portalUrl.length)
+    );
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'X-Requested-With': 'XMLHttpRequest'
+    };
+    for (const [name, value] of Object.entries(
+      (init.headers as Record<string, string> | undefined) ?? {}
+    )) {
+      headers[
+        name.toLowerCase() === 'authorization' ? RELAY_AUTHORIZATION : name
+      ] = value;
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(),
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    );
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(
+        target,
+        {
+          method: init.method,
+          body: init.body,
+          cache: 'no-store',
+          headers,
+          signal: controller.signal
+        },
+        settings
+      );
+    } catch {
+      throw new PortalError({
+        reason: controller.signal.aborted ? 'timeout' : 'network'
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const json = await readJson(response);
+    const mark = response.headers.get(RELAY_MARK);
+    if (mark === 'error') {
+      throw new PortalError({
+        reason: response.status === 504 ? 'timeout' : 'relay',
+        status: response.status,
+        portalMessage: messageOf(json)
+      });
+    }
+    if (mark !== 'portal') {
+      // Not the relay's answer: the server has no relay (no server half, or an old one).
+      throw new PortalError({ reason: 'no-relay', status: response.status });
+    }
+    return { status: response.status, json };
+  }
 }

@@ -1,4 +1,10 @@
-import type { IPortalClient, IPortalConfig, IPortalRegistry } from '../tokens';
+import type {
+  IPortalCapabilities,
+  IPortalClient,
+  IPortalConfig,
+  IPortalRegistry
+} from '../tokens';
+import type { IFetchOptions } from './http';
 import { AxivionClient } from './axivion';
 import { SodarClient } from './sodar';
 import { XdmodClient } from './xdmod';
@@ -10,17 +16,29 @@ export class PortalRegistry implements IPortalRegistry {
   constructor() {
     this.register(
       'xdmod',
-      config => new XdmodClient(config),
+      config =>
+        new XdmodClient(
+          config,
+          Private.transport(config, XdmodClient.CAPABILITIES)
+        ),
       XdmodClient.ENV_VARS
     );
     this.register(
       'axivion',
-      config => new AxivionClient(config),
+      config =>
+        new AxivionClient(
+          config,
+          Private.transport(config, AxivionClient.CAPABILITIES)
+        ),
       AxivionClient.ENV_VARS
     );
     this.register(
       'sodar',
-      config => new SodarClient(config),
+      config =>
+        new SodarClient(
+          config,
+          Private.transport(config, SodarClient.CAPABILITIES)
+        ),
       SodarClient.ENV_VARS
     );
   }
@@ -56,4 +74,24 @@ export class PortalRegistry implements IPortalRegistry {
       envVars: Record<string, string>;
     }
   >();
+}
+
+namespace Private {
+  /**
+   * A portal reached through the Jupyter server's relay, or from the browser. On another
+   * origin (`auto`) the relay serves portals that take credentials typed into the panel; one
+   * that needs the browser's own portal session (XDMoD's) is called from the browser, where
+   * its CORS settings decide.
+   */
+  export function transport(
+    config: IPortalConfig,
+    capabilities: IPortalCapabilities
+  ): IFetchOptions {
+    const relayed =
+      config.via === 'server' ||
+      (config.via === 'auto' && capabilities.credentials !== 'session');
+    return relayed
+      ? { relay: { portalId: config.id, portalUrl: config.url } }
+      : {};
+  }
 }

@@ -62,6 +62,11 @@ function ConfigProblems(props: {
         return trans.__('Unknown portal kind "%1".', problem.value);
       case 'bad-url':
         return trans.__('"%1" is not a valid http(s) URL.', problem.value);
+      case 'bad-via':
+        return trans.__(
+          '"%1" is not a way to reach a portal: use auto, browser or server.',
+          problem.value
+        );
       case 'empty-token-variable':
         return trans.__(
           "The token's environment variable has an empty name: kernels could not get the token."
