@@ -24,6 +24,27 @@ export class ServerRequestError extends Error {
 }
 
 /**
+ * The raw answer of a route of this extension's server half (`<base_url>portal-token/<path>`),
+ * for callers that read the status and headers themselves (the relay). Rejects with a
+ * `ServerRequestError` of status 0 only when no answer came.
+ */
+export async function serverFetch(
+  path: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<Response> {
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, path);
+  try {
+    return await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ServerRequestError(
+      0,
+      error instanceof Error ? error.message : String(error)
+    );
+  }
+}
+
+/**
  * Call a route of this extension's server half: `<base_url>portal-token/<path>`, with the
  * server's base URL, its authentication and the XSRF header that `ServerConnection` adds.
  *
@@ -35,16 +56,7 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
-  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, path);
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (error) {
-    throw new ServerRequestError(
-      0,
-      error instanceof Error ? error.message : String(error)
-    );
-  }
+  const response = await serverFetch(path, init, settings);
   const text = await response.text();
   let body: unknown = null;
   if (text) {

@@ -1,5 +1,5 @@
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
+import type { ServerConnection } from '@jupyterlab/services';
+import { serverFetch } from '../request';
 import { PortalError } from './errors';
 
 /**
@@ -144,14 +144,7 @@ namespace Private {
       // Only the portal's own routes go through its relay.
       throw new PortalError({ reason: 'bad-response' });
     }
-    const settings = relay.serverSettings ?? ServerConnection.makeSettings();
-    const target = URLExt.join(
-      settings.baseUrl,
-      'portal-token',
-      'relay',
-      encodeURIComponent(relay.portalId),
-      url.slice(relay.portalUrl.length)
-    );
+    const path = `relay/${encodeURIComponent(relay.portalId)}/${url.slice(relay.portalUrl.length)}`;
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'X-Requested-With': 'XMLHttpRequest'
@@ -170,8 +163,8 @@ namespace Private {
     );
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(
-        target,
+      response = await serverFetch(
+        path,
         {
           method: init.method,
           body: init.body,
@@ -179,7 +172,7 @@ namespace Private {
           headers,
           signal: controller.signal
         },
-        settings
+        relay.serverSettings
       );
     } catch {
       throw new PortalError({
