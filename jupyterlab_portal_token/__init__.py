@@ -2,7 +2,7 @@
 
 The server half keeps the live tokens in memory and gives their variables to every kernel
 the server starts or restarts, and to new terminals. Entry points only; the work is done in
-:mod:`.store`, :mod:`.launch` and :mod:`.routes`.
+:mod:`.store`, :mod:`.launch`, :mod:`.relay` and :mod:`.routes`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,13 @@ def _link_jupyter_server_extension(serverapp: Any) -> None:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    """Make the token store, follow it for kernels and terminals, and add the routes."""
+    """Make the token store, follow it for kernels and terminals, make the relay (configured as
+    ``c.PortalTokenRelay``), and add the routes."""
     from .launch import load
+    from .relay import RELAY_SETTING, PortalTokenRelay
     from .routes import setup_handlers
     from .store import TokenStore
 
     load(serverapp, TokenStore())
+    serverapp.web_app.settings[RELAY_SETTING] = PortalTokenRelay(serverapp)
     setup_handlers(serverapp.web_app, serverapp.base_url)

@@ -26,6 +26,17 @@ from .launch import (
     record_kernel_version,
     terminal_manager,
 )
+from .relay import (
+    MARK_ERROR,
+    MARK_HEADER,
+    MARK_PORTAL,
+    RELAY_SETTING,
+    PortalTokenRelay,
+    RelayError,
+    RelayRequest,
+    challenge_headers,
+    decode_portal_id,
+)
 from .store import MAX_BODY_BYTES, InvalidToken, TokenStore, check_portal, parse_put
 
 _PORTAL = r"(?P<portal>[^/]+)"
@@ -189,6 +200,121 @@ class KernelHandler(BaseHandler):
         self.finish()
 
 
+class RelayHandler(BaseHandler):
+    """``portal-token/relay/<portal-id>/<path>``: a call of a configured portal's token API.
+
+    The relay (:mod:`.relay`) decides and forwards; this handler reads the call, and marks every
+    answer ``X-Portal-Token-Relay: portal`` (the portal's) or ``error`` (the relay's own).
+    """
+
+    @property
+    def relay(self) -> PortalTokenRelay:
+        """The server's relay."""
+        return self.settings[RELAY_SETTING]
+
+    @property
+    def content_security_policy(self) -> str:
+        """Jupyter's API policy, sandboxed: the portal's answer is served from Jupyter's origin."""
+        return super().content_security_policy + "; sandbox"
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        # Jupyter's access log and tornado's error log print the URI: keep query values out.
+        if self.request.query:
+            names = (part.partition("=")[0] for part in self.request.query.split("&"))
+            self.request.uri = self.request.path + "?" + "&".join(f"{n}=[secret]" for n in names)
+        await super().prepare()
+
+    def _split_path(self) -> tuple[str, str]:
+        """The raw portal id and the raw path after it (both still percent-encoded)."""
+        prefix = url_path_join(self.base_url, "portal-token", "relay") + "/"
+        rest = self.request.path[len(prefix) :]
+        portal, _, path = rest.partition("/")
+        return portal, path
+
+    def _log_call(self, status: int) -> None:
+        portal, path = self._split_path()
+        self.log.info("relay %s %s /%s: %s", self.request.method, portal, path, status)
+
+    async def _relay(self) -> None:
+        raw_portal, path = self._split_path()
+        try:
+            request = RelayRequest(
+                user=getattr(self.current_user, "username", "") or "",
+                portal_id=decode_portal_id(raw_portal),
+                method=self.request.method or "GET",
+                path=path,
+                query=self.request.query_arguments,
+                headers=self.request.headers,
+                body=self.request.body or b"",
+            )
+            answer = await self.relay.forward(request)
+        except RelayError as e:
+            raise self.fail(e.status, e.message) from None
+        self._log_call(answer.status)
+        self.set_status(answer.status)
+        self.set_header(MARK_HEADER, MARK_PORTAL)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        for name, value in challenge_headers(answer.challenge).items():
+            self.set_header(name, value)
+        content_type = answer.content_type or "application/octet-stream"
+        if answer.status == 204 or not answer.body:
+            self.finish(set_content_type=content_type)
+        else:
+            self.finish(answer.body, set_content_type=content_type)
+
+    # One decorated method per HTTP method: `@authorized` keeps the action of its first call.
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Relay a GET."""
+        await self._relay()
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Relay a POST."""
+        await self._relay()
+
+    @tornado.web.authenticated
+    @authorized
+    async def put(self) -> None:
+        """Relay a PUT (no portal's token API has one: refused by the path rules)."""
+        await self._relay()
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self) -> None:
+        """Relay a DELETE."""
+        await self._relay()
+
+    @tornado.web.authenticated
+    @authorized
+    def head(self) -> None:
+        """Not relayed."""
+        raise self.fail(405, "the relay forwards GET, POST, PUT and DELETE only")
+
+    @tornado.web.authenticated
+    @authorized
+    def patch(self) -> None:
+        """Not relayed."""
+        raise self.fail(405, "the relay forwards GET, POST, PUT and DELETE only")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """The JSON error, marked as the relay's own (not the portal's answer)."""
+        self.set_header(MARK_HEADER, MARK_ERROR)
+        self.set_header("Cache-Control", "no-store")
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """Method, portal, path and status only: tornado's own line holds the request's headers."""
+        status = value.status_code if isinstance(value, tornado.web.HTTPError) else 500
+        self._log_call(status)
+        if not isinstance(value, tornado.web.HTTPError):
+            self.log.error("relay: unexpected %s", type(value).__name__)
+
+
 class NotFoundHandler(BaseHandler):
     """Any other path under ``portal-token/``: a JSON 404, for authenticated users only."""
 
@@ -216,6 +342,7 @@ def setup_handlers(web_app: Any, base_url: str) -> None:
             (route(f"tokens/{_PORTAL}/value"), TokenValueHandler),
             (route("kernels"), KernelsHandler),
             (route(f"kernels/{_KERNEL_ID}"), KernelHandler),
+            (route(r"relay/[^/]+(?:/.*)?"), RelayHandler),
             (route(".*"), NotFoundHandler),
         ],
     )

@@ -7,10 +7,12 @@ Each test gets its own server in temporary Jupyter directories, served on a free
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import httpx
 import pytest
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
+from tornado.web import Application, RequestHandler
 
 VENV_BIN = str(Path(sys.executable).parent)
 TOKEN = "test-server-token-8f3a"  # the Jupyter server's own token, not a portal token
@@ -240,3 +243,186 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("timed out waiting")
         await asyncio.sleep(0.05)
+
+
+# --- the relay: JupyterLab's settings files and a portal stub --------------------------------
+
+SCHEMA = Path(__file__).parent.parent / "schema" / "plugin.json"
+PLUGIN_ID = "jupyterlab-portal-token:plugin"
+
+
+class LabSettings:
+    """The extension's settings in a test's JupyterLab directories, written where JupyterLab
+    reads them: the schema of the installed labextension, ``overrides.json`` of the app
+    settings directory, and the user's ``plugin.jupyterlab-settings`` (JSON5)."""
+
+    def __init__(self, data_dir: Path, app_dir: Path, user_settings_dir: Path) -> None:
+        self.schema_path = (
+            data_dir / "labextensions" / "jupyterlab-portal-token" / "schemas"
+            / "jupyterlab-portal-token" / "plugin.json"
+        )
+        self.app_settings_dir = app_dir / "settings"
+        self.user_settings_dir = user_settings_dir
+        self.schema_defaults([])
+
+    def schema_defaults(self, portals: list[dict[str, Any]]) -> None:
+        """Install the project's schema with ``portals`` as its default."""
+        schema = json.loads(SCHEMA.read_text())
+        schema["properties"]["portals"]["default"] = portals
+        self.schema_path.parent.mkdir(parents=True, exist_ok=True)
+        self.schema_path.write_text(json.dumps(schema))
+
+    def overrides(self, portals: list[dict[str, Any]] | None) -> None:
+        """The administrator's ``overrides.json`` (None: no file)."""
+        path = self.app_settings_dir / "overrides.json"
+        if portals is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({PLUGIN_ID: {"portals": portals}}))
+
+    def user(self, portals: list[dict[str, Any]] | None, directory: Path | None = None) -> None:
+        """The user's own settings, with comments as JupyterLab's editor writes them."""
+        path = (directory or self.user_settings_dir) / "jupyterlab-portal-token" / (
+            "plugin.jupyterlab-settings"
+        )
+        if portals is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            "{\n    // API tokens\n    // Portals to request API tokens from.\n"
+            f'    "portals": {json.dumps(portals, indent=4)},\n'
+            "    /* trailing comma, as JSON5 allows */\n}\n"
+        )
+
+
+@pytest.fixture
+def lab_settings(jupyter_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> LabSettings:
+    """JupyterLab's directories inside the test's temp dirs (not the venv's overrides.json)."""
+    app_dir = jupyter_dirs / "lab-app"
+    app_dir.mkdir()
+    monkeypatch.setenv("JUPYTERLAB_DIR", str(app_dir))
+    # In a venv jupyter_core puts the venv's data dir first, with its installed schema.
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")
+    monkeypatch.delenv("JUPYTERLAB_SETTINGS_DIR", raising=False)
+    # JupyterLab's default: <JUPYTER_CONFIG_DIR>/lab/user-settings.
+    user_dir = jupyter_dirs / "jupyter_config_dir" / "lab" / "user-settings"
+    return LabSettings(jupyter_dirs / "jupyter_data_dir", app_dir, user_dir)
+
+
+@dataclass
+class Received:
+    """One request the portal stub received, as it came off the wire."""
+
+    method: str
+    path: str
+    query: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def header_names(self) -> set[str]:
+        return {name.lower() for name, _ in self.headers}
+
+    def header(self, name: str) -> str | None:
+        values = [v for n, v in self.headers if n.lower() == name.lower()]
+        return values[0] if values else None
+
+    @property
+    def raw(self) -> str:
+        """Everything received, as text: to look for what must never arrive."""
+        lines = [f"{self.method} {self.path}?{self.query}"]
+        lines += [f"{n}: {v}" for n, v in self.headers]
+        return "\n".join(lines) + "\n" + self.body.decode("utf-8", "replace")
+
+
+@dataclass
+class Answer:
+    """What the stub answers to one method and path."""
+
+    status: int = 200
+    body: bytes | str | dict | list = field(default_factory=lambda: {"success": True})
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    chunked: bool = False
+
+
+class PortalStub:
+    """A small real HTTP portal on 127.0.0.1 that records every request."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.answers: dict[tuple[str, str], Answer] = {}
+        self.release = asyncio.Event()  # ends every delay at teardown
+        sock, self.port = bind_unused_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        stub = self
+
+        class Handler(RequestHandler):
+            async def _any(self) -> None:
+                request = self.request
+                stub.received.append(
+                    Received(
+                        request.method or "",
+                        request.path,
+                        request.query,
+                        list(request.headers.get_all()),
+                        request.body or b"",
+                    )
+                )
+                answer = stub.answers.get((request.method or "", request.path), Answer())
+                if answer.delay:
+                    try:
+                        await asyncio.wait_for(stub.release.wait(), answer.delay)
+                    except asyncio.TimeoutError:
+                        pass
+                self.set_status(answer.status)
+                for name, value in answer.headers:
+                    if name.lower() == "content-type":
+                        self.set_header(name, value)  # not after tornado's default
+                    else:
+                        self.add_header(name, value)
+                body = answer.body
+                if isinstance(body, (dict, list)):
+                    self.set_header("Content-Type", "application/json")
+                    body = json.dumps(body)
+                if answer.status in (204, 304):
+                    self.finish()
+                elif answer.chunked:
+                    for i in range(0, len(body), 1024):
+                        self.write(body[i : i + 1024])
+                        await self.flush()
+                    self.finish()
+                else:
+                    self.finish(body)
+
+            get = post = put = delete = patch = head = _any
+
+        self.http_server = HTTPServer(Application([(r".*", Handler)]))
+        self.http_server.add_sockets([sock])
+
+    def on(self, method: str, path: str, **answer: Any) -> None:
+        """Answer ``method`` on ``path`` (e.g. ``/rest/auth/login``) like this."""
+        self.answers[(method, path)] = Answer(**answer)
+
+    async def stop(self) -> None:
+        self.release.set()
+        self.http_server.stop()
+        await self.http_server.close_all_connections()
+
+
+@pytest.fixture
+async def portal_stub() -> AsyncIterator[PortalStub]:
+    """A portal stub; stopped after the test."""
+    stub = PortalStub()
+    yield stub
+    await stub.stop()
+
+
+@pytest.fixture
+async def portal_stub2() -> AsyncIterator[PortalStub]:
+    """A second portal stub, on another port."""
+    stub = PortalStub()
+    yield stub
+    await stub.stop()
