@@ -235,12 +235,14 @@ def default_lab_dirs() -> LabDirs:
 
 
 def read_portal_settings(dirs: LabDirs) -> list[Any]:
-    """The composite ``portals`` setting, as ``GET /lab/api/settings/<plugin>`` computes it.
+    """The composite ``portals`` setting: the user's value, else the schema's default.
 
-    :func:`jupyterlab_server.settings_utils.get_settings` reads the schema (installed labextension
-    first), applies the administrator's overrides to its defaults, and reads the user's settings
-    (JSON5, validated against the schema, ignored when invalid). Read again on every call, so a
-    change applies at once. Raises :class:`RelayError` 500 when the settings cannot be read.
+    :func:`jupyterlab_server.settings_utils.get_settings` (what ``GET /lab/api/settings/<plugin>``
+    answers with) reads the schema (installed labextension first), applies the administrator's
+    overrides to its defaults, and reads the user's settings (JSON5, validated against the schema,
+    ignored when invalid); JupyterLab's setting registry composes the two the same way. Read again
+    on every call, so a change applies at once. Raises :class:`RelayError` 500 when the settings
+    cannot be read.
     """
     try:
         from jupyterlab_server.settings_utils import get_settings

@@ -201,6 +201,17 @@ async def test_settings_of_the_running_jupyterlab(
     assert r.status_code == 200 and r.json()["settings"]["portals"][0]["id"] == "mine"
 
 
+async def test_relay_under_a_base_url(make_server, lab_settings, portal_stub: PortalStub) -> None:
+    """As under JupyterHub: the route and its path split follow the server's base_url."""
+    lab_settings.overrides([portal("sodar", "sodar", portal_stub.url + "sodar/")])
+    server = await make_server("--ServerApp.base_url=/user/alice/")
+    r = await server.api("POST", "/user/alice" + relay_path("sodar", "tokens/api/login"))
+    assert r.status_code == 200 and r.headers[MARK] == "portal", r.text
+    assert portal_stub.received[-1].path == "/sodar/tokens/api/login"
+    r = await server.api("POST", "/user/alice" + relay_path("sodar", "tokens/list"))
+    assert_relay_error(r, 403, "sodar token API")
+
+
 # --- which paths -------------------------------------------------------------------------------
 
 ALLOWED = [
