@@ -141,9 +141,8 @@ export interface IPortalConfig {
   /**
    * How the panel reaches the portal: from the browser (`browser`, the default, for a portal on
    * JupyterLab's own origin, with the browser's session) or through the Jupyter server's relay
-   * (`server`, for a portal on another origin that sends no CORS headers). `auto` (another
-   * origin, not chosen in the settings): the relay, unless the portal needs the browser's own
-   * session (its client decides).
+   * (`server`, for a portal on another origin that sends no CORS headers). `auto`: another
+   * origin, not chosen in the settings: the relay too.
    */
   via?: 'browser' | 'server' | 'auto';
 }

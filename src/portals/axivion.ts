@@ -10,6 +10,7 @@ import type {
 } from '../tokens';
 import { PortalError } from './errors';
 import {
+  basicAuthorization,
   IFetchOptions,
   IPortalResponse,
   messageOf as httpMessageOf,
@@ -380,10 +381,7 @@ namespace Private {
     if (auth.token !== undefined) {
       return `AxToken ${auth.token}`;
     }
-    const raw = new TextEncoder().encode(
-      `${auth.username}:${auth.password ?? ''}`
-    );
-    return `Basic ${btoa(String.fromCharCode(...raw))}`;
+    return basicAuthorization(auth.username, auth.password ?? '');
   }
 
   /** The dashboard's error type (`ErrorDto.type`), if any. */

@@ -97,6 +97,18 @@ export async function portalFetch(
 }
 
 /**
+ * An HTTP Basic `Authorization` value of the UTF-8 bytes of `username:password` (`btoa` alone
+ * fails on non-Latin-1 passwords). Build it for one request; never keep it.
+ */
+export function basicAuthorization(username: string, password: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(`${username}:${password}`)) {
+    binary += String.fromCharCode(byte);
+  }
+  return `Basic ${btoa(binary)}`;
+}
+
+/**
  * The portal's `message` field, if its body has one that is a string.
  */
 export function messageOf(json: unknown): string | undefined {

@@ -1,11 +1,6 @@
-import type {
-  IPortalCapabilities,
-  IPortalClient,
-  IPortalConfig,
-  IPortalRegistry
-} from '../tokens';
-import type { IFetchOptions } from './http';
+import type { IPortalClient, IPortalConfig, IPortalRegistry } from '../tokens';
 import { AxivionClient } from './axivion';
+import type { IFetchOptions } from './http';
 import { SodarClient } from './sodar';
 import { XdmodClient } from './xdmod';
 
@@ -16,29 +11,17 @@ export class PortalRegistry implements IPortalRegistry {
   constructor() {
     this.register(
       'xdmod',
-      config =>
-        new XdmodClient(
-          config,
-          Private.transport(config, XdmodClient.CAPABILITIES)
-        ),
+      config => new XdmodClient(config, Private.transport(config)),
       XdmodClient.ENV_VARS
     );
     this.register(
       'axivion',
-      config =>
-        new AxivionClient(
-          config,
-          Private.transport(config, AxivionClient.CAPABILITIES)
-        ),
+      config => new AxivionClient(config, Private.transport(config)),
       AxivionClient.ENV_VARS
     );
     this.register(
       'sodar',
-      config =>
-        new SodarClient(
-          config,
-          Private.transport(config, SodarClient.CAPABILITIES)
-        ),
+      config => new SodarClient(config, Private.transport(config)),
       SodarClient.ENV_VARS
     );
   }
@@ -78,19 +61,11 @@ export class PortalRegistry implements IPortalRegistry {
 
 namespace Private {
   /**
-   * A portal reached through the Jupyter server's relay, or from the browser. On another
-   * origin (`auto`) the relay serves portals that take credentials typed into the panel; one
-   * that needs the browser's own portal session (XDMoD's) is called from the browser, where
-   * its CORS settings decide.
+   * A portal reached through the Jupyter server's relay (`server`, and `auto` on another
+   * origin, which the browser cannot call without the portal's CORS), or from the browser.
    */
-  export function transport(
-    config: IPortalConfig,
-    capabilities: IPortalCapabilities
-  ): IFetchOptions {
-    const relayed =
-      config.via === 'server' ||
-      (config.via === 'auto' && capabilities.credentials !== 'session');
-    return relayed
+  export function transport(config: IPortalConfig): IFetchOptions {
+    return config.via === 'server' || config.via === 'auto'
       ? { relay: { portalId: config.id, portalUrl: config.url } }
       : {};
   }

@@ -7,7 +7,12 @@ import type {
   IPortalStatus
 } from '../tokens';
 import { PortalError } from './errors';
-import { IFetchOptions, IPortalResponse, portalFetch } from './http';
+import {
+  basicAuthorization,
+  IFetchOptions,
+  IPortalResponse,
+  portalFetch
+} from './http';
 
 /**
  * What SODAR's token API can do: create only, and every creation deletes all of the user's
@@ -84,7 +89,7 @@ export class SodarClient implements IPortalClient {
         method: 'POST',
         credentials: 'omit',
         headers: {
-          Authorization: `Basic ${Private.base64(`${username}:${password}`)}`,
+          Authorization: basicAuthorization(username, password),
           Accept: SodarClient.ACCEPT,
           'Content-Type': 'application/json'
         },
@@ -228,15 +233,6 @@ export namespace SodarClient {
 
 namespace Private {
   export const HOUR = 60 * 60 * 1000;
-
-  /** Base64 of the UTF-8 bytes (btoa alone fails on non-Latin-1 passwords). */
-  export function base64(text: string): string {
-    let binary = '';
-    for (const byte of new TextEncoder().encode(text)) {
-      binary += String.fromCharCode(byte);
-    }
-    return btoa(binary);
-  }
 
   /** Throw the PortalError a refused token login stands for. */
   export function fail(response: IPortalResponse): never {

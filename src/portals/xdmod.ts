@@ -1,12 +1,19 @@
 import type {
   ICreatedToken,
+  ICredentials,
   IPortalCapabilities,
   IPortalClient,
   IPortalConfig,
   IPortalStatus
 } from '../tokens';
 import { PortalError } from './errors';
-import { failWith, IFetchOptions, messageOf, portalFetch } from './http';
+import {
+  basicAuthorization,
+  failWith,
+  IFetchOptions,
+  messageOf,
+  portalFetch
+} from './http';
 
 /**
  * The message XDMoD sends with a 404 when the user simply has no token. Any other 404 on the
@@ -34,17 +41,65 @@ const XDMOD_CAPABILITIES: IPortalCapabilities = {
 
 /**
  * A client for Open XDMoD's token API (`/rest/users/current/api/token`), authenticated by the
- * browser's portal session.
+ * browser's portal session; or, for a portal on another origin reached through the Jupyter
+ * server's relay, by a session the panel opens with the user's password (XDMoD's REST API takes
+ * HTTP Basic on `rest/auth/login` when `[rest] basic_auth` is on, its default). The relay keeps
+ * that session's cookies on the server; the password is sent once and kept nowhere.
  */
 export class XdmodClient implements IPortalClient {
   constructor(config: IPortalConfig, options: IFetchOptions = {}) {
     this.config = config;
     this._fetchOptions = options;
     this._route = new URL('rest/users/current/api/token', config.url).href;
+    this.capabilities = options.relay
+      ? XdmodClient.RELAYED_CAPABILITIES
+      : XdmodClient.CAPABILITIES;
   }
 
   readonly config: IPortalConfig;
-  readonly capabilities = XdmodClient.CAPABILITIES;
+  readonly capabilities: IPortalCapabilities;
+
+  /**
+   * Through the relay only: open a portal session with the user's password (HTTP Basic on
+   * `rest/auth/login`, one request).
+   */
+  async signIn(credentials: ICredentials): Promise<void> {
+    const response = await portalFetch(
+      new URL('rest/auth/login', this.config.url).href,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: basicAuthorization(
+            credentials.username,
+            credentials.password
+          )
+        }
+      },
+      this._fetchOptions
+    );
+    if (response.status === 401) {
+      throw new PortalError({
+        reason: 'bad-credentials',
+        status: 401,
+        portalMessage: messageOf(response.json)
+      });
+    }
+    if (
+      response.status !== 200 ||
+      (response.json as { success?: unknown } | undefined)?.success !== true
+    ) {
+      failWith(response);
+    }
+  }
+
+  /** Through the relay only: close the portal session the panel opened. */
+  signOut(): void {
+    void portalFetch(
+      new URL('rest/auth/logout', this.config.url).href,
+      { method: 'POST' },
+      this._fetchOptions
+    ).catch(() => undefined);
+  }
 
   get signInUrl(): string {
     return this.config.url;
@@ -146,6 +201,12 @@ export class XdmodClient implements IPortalClient {
 export namespace XdmodClient {
   /** What Open XDMoD's token API can do. */
   export const CAPABILITIES = XDMOD_CAPABILITIES;
+
+  /** The same through the relay: the panel signs in with a password. */
+  export const RELAYED_CAPABILITIES: IPortalCapabilities = {
+    ...XDMOD_CAPABILITIES,
+    credentials: 'sign-in'
+  };
 
   /** Default variable names by role: what `xdmod-data` reads. */
   export const ENV_VARS = { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' };

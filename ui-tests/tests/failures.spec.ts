@@ -465,12 +465,14 @@ test('connection refused: explained, a live token kept, and a retry works once t
   const label = 'XDMoD (stub)';
   try {
     // Nothing listens on the port yet: the first check is refused.
+    // A stub that sends CORS headers for this origin, called from the browser.
     await setPortals(page, [
       {
         id: 'stub',
         kind: 'xdmod',
         label,
-        url: `http://127.0.0.1:${port}/`
+        url: `http://127.0.0.1:${port}/`,
+        via: 'browser'
       }
     ]);
     const section = await openPortalSection(page, label);
@@ -541,13 +543,21 @@ test('cross-origin portal without CORS headers: explained, and a retry works onc
   const demoLabel = 'XDMoD (other origin)';
   const stubLabel = 'XDMoD (stub, no CORS)';
   try {
+    // From the browser, as without the relay: what its CORS answer allows is what this tests.
     await setPortals(page, [
-      { id: 'other-origin', kind: 'xdmod', label: demoLabel, url: other.href },
+      {
+        id: 'other-origin',
+        kind: 'xdmod',
+        label: demoLabel,
+        url: other.href,
+        via: 'browser'
+      },
       {
         id: 'stub',
         kind: 'xdmod',
         label: stubLabel,
-        url: `http://127.0.0.1:${port}/`
+        url: `http://127.0.0.1:${port}/`,
+        via: 'browser'
       }
     ]);
     const demo = await openPortalSection(page, demoLabel);
