@@ -178,9 +178,12 @@ namespace Private {
       response = await serverFetch(
         path,
         {
+          // Not ServerConnection's default `no-store`, which adds a cache-busting query
+          // parameter that the relay refuses (the token APIs take none); the relay's answers
+          // say `no-store` themselves.
+          cache: 'no-cache',
           method: init.method,
           body: init.body,
-          cache: 'no-store',
           headers,
           signal: controller.signal
         },

@@ -1,0 +1,153 @@
+/**
+ * The portal clients through the Jupyter server's relay (the real server half in a real
+ * Jupyter server) to the demo portal on another origin, which sends no CORS headers for it:
+ * what a panel on a JupyterHub does for SODAR, Axivion and a cross-origin XDMoD.
+ *
+ * The relay reads the portals from the server's own settings files, as JupyterLab does; the
+ * test writes the user's settings file before the server starts.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { IRunningPortal } from '../../demo/src/server';
+import { AxivionClient } from '../portals/axivion';
+import { PortalError } from '../portals/errors';
+import { SodarClient } from '../portals/sodar';
+import { XdmodClient } from '../portals/xdmod';
+import { startDemo } from '../portals/__tests__/portal-helpers';
+import type { IPortalConfig } from '../tokens';
+import { TestServer } from './injection-server';
+
+const DEMO = { username: 'demo', password: 'demo' };
+
+/** The PortalError a call fails with. */
+async function failure(promise: Promise<unknown>): Promise<PortalError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(PortalError);
+    return error as PortalError;
+  }
+  throw new Error('the call succeeded');
+}
+
+describe('portal clients through the relay', () => {
+  const server = new TestServer();
+  let portal: IRunningPortal;
+  const configs: Record<string, IPortalConfig> = {};
+
+  /** What the portal's data route says to a token (called directly, as a kernel would). */
+  async function dataStatus(url: string, headers: Record<string, string>) {
+    const response = await fetch(new URL(url, portal.url), { headers });
+    await response.text();
+    return response.status;
+  }
+
+  beforeAll(async () => {
+    portal = await startDemo({ testHooks: true });
+    const settings = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-settings-'));
+    const portals = [
+      { id: 'xdmod', kind: 'xdmod', label: 'XDMoD', url: portal.url },
+      {
+        id: 'sodar',
+        kind: 'sodar',
+        label: 'SODAR',
+        url: `${portal.url}sodar/`
+      },
+      {
+        id: 'axivion',
+        kind: 'axivion',
+        label: 'Axivion',
+        url: `${portal.url}axivion/`
+      }
+    ];
+    fs.mkdirSync(path.join(settings, 'jupyterlab-portal-token'));
+    fs.writeFileSync(
+      path.join(
+        settings,
+        'jupyterlab-portal-token',
+        'plugin.jupyterlab-settings'
+      ),
+      JSON.stringify({ portals })
+    );
+    for (const { id, kind, label, url } of portals) {
+      const envVars =
+        kind === 'xdmod'
+          ? XdmodClient.ENV_VARS
+          : kind === 'sodar'
+            ? SodarClient.ENV_VARS
+            : AxivionClient.ENV_VARS;
+      configs[id] = { id, kind, label, url, envVars, via: 'server' };
+    }
+    await server.start({}, { LabApp: { user_settings_dir: settings } });
+  }, 60000);
+
+  afterAll(async () => {
+    await server.shutdown();
+    await portal?.close();
+  }, 30000);
+
+  /** Fetch options of a relayed client (what the registry gives a `via: server` portal). */
+  const relayed = (config: IPortalConfig) => ({
+    relay: { portalId: config.id, portalUrl: config.url }
+  });
+
+  it('SODAR: a token made through the relay is accepted by SODAR', async () => {
+    const client = new SodarClient(configs.sodar, relayed(configs.sodar));
+    const created = await client.create({ ...DEMO, label: 'via the relay' });
+    expect(created.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      await dataStatus('sodar/project/api/list', {
+        Authorization: `token ${created.secret}`,
+        Accept:
+          'application/vnd.bihealth.sodar-core.projectroles+json; version=1.0'
+      })
+    ).toBe(200);
+    // A wrong password is the portal's 401, told as such.
+    const wrong = await failure(
+      client.create({ username: 'demo', password: 'nope' })
+    );
+    expect(wrong.reason).toBe('bad-credentials');
+  });
+
+  it('Axivion: sign in, create, list and revoke through the relay', async () => {
+    const client = new AxivionClient(configs.axivion, relayed(configs.axivion));
+    await client.signIn(DEMO);
+    const created = await client.create({
+      password: DEMO.password,
+      label: 'via the relay',
+      type: 'General'
+    });
+    const basic = (token: string) =>
+      `Basic ${Buffer.from(`demo:${token}`).toString('base64')}`;
+    expect(
+      await dataStatus('axivion/api/projects', {
+        Authorization: basic(created.secret),
+        Accept: 'application/json',
+        'X-Axivion-User-Agent': 'ApiClient'
+      })
+    ).toBe(200);
+    const listed = await client.status();
+    expect(listed.tokens.map(token => token.id)).toContain(created.id);
+    await client.revoke(created.id);
+    expect(
+      await dataStatus('axivion/api/projects', {
+        Authorization: basic(created.secret),
+        Accept: 'application/json',
+        'X-Axivion-User-Agent': 'ApiClient'
+      })
+    ).toBe(401);
+  });
+
+  it('refuses a portal the server is not configured with, and says why', async () => {
+    const stranger = {
+      ...configs.sodar,
+      id: 'stranger'
+    };
+    const refused = await failure(
+      new SodarClient(stranger, relayed(stranger)).create(DEMO)
+    );
+    expect(refused.reason).toBe('relay');
+    expect(refused.portalMessage).toContain('stranger');
+  });
+});
