@@ -318,13 +318,41 @@ class RelayHandler(BaseHandler):
 class NotFoundHandler(BaseHandler):
     """Any other path under ``portal-token/``: a JSON 404, for authenticated users only."""
 
-    @tornado.web.authenticated
-    @authorized
-    def _not_found(self, *args: Any) -> None:
-        """404, once the caller is authenticated (the action follows the HTTP method)."""
+    # One decorated method per HTTP method: `@authorized` settles its action (read, write)
+    # on its first call, so one function shared by all methods would authorize a write as a read.
+
+    def _not_found(self) -> None:
         raise self.fail(404, "no such portal-token route")
 
-    get = put = post = delete = patch = _not_found
+    @tornado.web.authenticated
+    @authorized
+    def get(self, *args: Any) -> None:
+        """404."""
+        self._not_found()
+
+    @tornado.web.authenticated
+    @authorized
+    def put(self, *args: Any) -> None:
+        """404."""
+        self._not_found()
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self, *args: Any) -> None:
+        """404."""
+        self._not_found()
+
+    @tornado.web.authenticated
+    @authorized
+    def delete(self, *args: Any) -> None:
+        """404."""
+        self._not_found()
+
+    @tornado.web.authenticated
+    @authorized
+    def patch(self, *args: Any) -> None:
+        """404."""
+        self._not_found()
 
 
 def setup_handlers(web_app: Any, base_url: str) -> None:
