@@ -115,6 +115,8 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "xdmod": (
         _rule(rf"rest/{_VERSION}users/current/api/token", "GET", "POST", "DELETE"),
         _rule(rf"rest/{_VERSION}auth/login", "POST"),
+        # The panel's "sign out" closes the session the relay keeps for it.
+        _rule(rf"rest/{_VERSION}auth/logout", "POST"),
     ),
     "sodar": (_rule(r"tokens/api/login", "POST"),),
     "axivion": (

@@ -220,6 +220,7 @@ ALLOWED = [
     ("xdmod", "DELETE", TOKEN_PATH),
     ("xdmod", "GET", "rest/v1/users/current/api/token"),
     ("xdmod", "POST", "rest/auth/login"),
+    ("xdmod", "POST", "rest/v1/auth/logout"),
     ("xdmod", "POST", "rest/v12/auth/login"),
     ("sodar", "POST", "tokens/api/login"),
     ("axivion", "GET", ""),
