@@ -20,25 +20,8 @@ export interface IRequestContext {
   readonly method: string;
 }
 
-/** What answers one route. */
+/** What answers one request (a route, a test hook). */
 export type Route = (context: IRequestContext) => Promise<void>;
-
-/**
- * The route for `"<METHOD> <path>"` in a table keyed that way; when there is none, the status
- * to answer: 405 when the path has routes for other methods, 404 otherwise.
- */
-export function findRoute(
-  routes: Readonly<Record<string, Route>>,
-  method: string,
-  path: string
-): Route | 404 | 405 {
-  const route = routes[`${method} ${path}`];
-  if (route) {
-    return route;
-  }
-  const known = Object.keys(routes).some(key => key.endsWith(` ${path}`));
-  return known ? 405 : 404;
-}
 
 /** Reads the request body as text (at most 64 KiB). */
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -26,12 +26,12 @@ import {
 } from './http';
 import { IJupyterLab, IJupyterOptions, startJupyterLab } from './jupyter';
 import { ILogger, requestLine, silentLogger, stderrLogger } from './log';
-import { notFoundPage } from './pages';
 import { createAxivionPortal, IAxivionOptions } from './axivion';
 import type { IPortalModule } from './portal';
 import { createSodarPortal, ISodarOptions } from './sodar';
 import { IDemoUser, UserDirectory } from './users';
 import { createXdmodPortal } from './xdmod';
+import { notFoundPage } from './xdmod/pages';
 
 export type { IJupyterOptions } from './jupyter';
 export type { IDemoUser } from './users';
@@ -129,7 +129,6 @@ namespace Private {
         }),
         createAxivionPortal(deps, options.axivion),
         createSodarPortal(deps, { ...options.sodar, jupyter })
-        // Further portals (SODAR under /sodar/, Axivion under /axivion/) go here.
       ];
       for (const fault of options.faults ?? []) {
         this._faults.add(fault);

@@ -3,7 +3,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-import { addInterval, IInterval } from './dates';
+import { addInterval, IInterval } from '../dates';
 
 /** What the portal keeps about a token: never the secret itself. */
 export interface IStoredToken {

@@ -8,9 +8,9 @@ import {
   newTokenNotice,
   signInForm,
   statusMessage
-} from './html';
-import { escapeHtml as e } from './http';
-import type { IDemoUser } from './users';
+} from '../html';
+import { escapeHtml as e } from '../http';
+import type { IDemoUser } from '../users';
 
 /** The sign-in page. */
 export function signInPage(options: ISignInState): string {

@@ -14,37 +14,51 @@
  * - The token list is a plain JSON array of `ApiTokenInfo`.
  * - Another user's token list is 403; another user's token is 404, as an unknown one.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
+import { sendTruncated } from '../faults';
+import {
+  decodeBasic,
+  IRequestContext,
+  readBody,
+  readJson,
+  sendHtml,
+  sendJson,
+  wantsHtml
+} from '../http';
+import {
+  ErrorCause,
+  IPortalDependencies,
+  IPortalModule,
+  IPortalRoute,
+  IRouteContext,
+  PortalModule
+} from '../portal';
+import type { IDemoUser } from '../users';
+import { CsrfTokens } from './csrf';
+import { homePage } from './pages';
 import {
   API_TOKEN_TYPES,
   ApiTokenType,
   AxivionTokenStore,
   CREATABLE_TOKEN_TYPES,
   IAxivionToken
-} from './axivion-tokens';
-import { applyFault, IFaultReplies, sendTruncated } from './faults';
-import { htmlPage } from './html';
+} from './tokens';
 import {
-  escapeHtml as e,
-  decodeBasic,
-  findRoute,
-  IRequestContext,
-  readBody,
-  readJson,
-  redirect,
-  Route,
-  sendHtml,
-  sendJson,
-  wantsHtml
-} from './http';
-import type { IPortalDependencies, IPortalModule } from './portal';
-import type { IDemoUser } from './users';
+  AXIVION_BASE_PATH,
+  canonicalAxivionPath,
+  lastSegment,
+  unescapeAxivionUser,
+  userTokensPath
+} from './urls';
 
-/** Where the dashboard lives on the demo's origin. */
-export const AXIVION_BASE_PATH = '/axivion/';
+export {
+  AXIVION_BASE_PATH,
+  canonicalAxivionPath,
+  escapeAxivionUser,
+  unescapeAxivionUser
+} from './urls';
 
 /** The header every request other than GET/HEAD/OPTIONS must carry. */
 export const CSRF_HEADER = 'AX-CSRF-Token';
@@ -114,61 +128,6 @@ export function axivionError(
   };
 }
 
-/**
- * Escapes a user name for the `{user}` path part, before percent-encoding:
- * `:` → `:e`, `/` → `:s`, `\` → `:b`.
- */
-export function escapeAxivionUser(username: string): string {
-  return username.replace(/[:/\\]/g, c =>
-    c === ':' ? ':e' : c === '/' ? ':s' : ':b'
-  );
-}
-
-/**
- * Undoes {@link escapeAxivionUser}; null for a malformed escape (a `:` not followed by e/s/b)
- * or an unescaped `/` or backslash (servlet containers refuse those percent-encoded in a path).
- */
-export function unescapeAxivionUser(escaped: string): string | null {
-  let result = '';
-  for (let i = 0; i < escaped.length; i++) {
-    const c = escaped[i];
-    if (c === '/' || c === '\\') {
-      return null;
-    }
-    if (c !== ':') {
-      result += c;
-      continue;
-    }
-    const next = escaped[i + 1];
-    const plain =
-      next === 'e' ? ':' : next === 's' ? '/' : next === 'b' ? '\\' : null;
-    if (plain === null) {
-      return null;
-    }
-    result += plain;
-    i += 1;
-  }
-  return result;
-}
-
-/**
- * Names every token of the same route alike, so one fault covers it:
- * `/axivion/api/users/<anyone>/tokens` → `/axivion/api/users/{user}/tokens`,
- * `/axivion/api/tokens/<any id>` → `/axivion/api/tokens/{id}`; drops a trailing slash after `api`.
- */
-export function canonicalAxivionPath(path: string): string {
-  if (!path.startsWith('/axivion/api')) {
-    return path;
-  }
-  return path
-    .replace(
-      /^\/axivion\/api\/users\/[^/]+\/tokens\/?$/,
-      '/axivion/api/users/{user}/tokens'
-    )
-    .replace(/^\/axivion\/api\/tokens\/[^/]+\/?$/, '/axivion/api/tokens/{id}')
-    .replace(/^\/axivion\/api\/$/, '/axivion/api');
-}
-
 /** Who a request is, once authenticated. */
 interface IAuthenticated {
   readonly user: IDemoUser;
@@ -176,64 +135,68 @@ interface IAuthenticated {
   readonly token?: IAxivionToken;
 }
 
-class AxivionPortal implements IPortalModule {
+class AxivionPortal extends PortalModule {
   readonly name = 'axivion';
-  /** The dashboard keeps no session cookies here: every API request authenticates itself. */
+  /**
+   * The dashboard keeps no session cookies here: every API request authenticates itself. So
+   * it signs no one in, and does not open the way to JupyterLab.
+   */
   readonly sessionCookies = [] as const;
 
   constructor(deps: IPortalDependencies, options: IAxivionOptions) {
-    this._deps = deps;
-    this._csrfLifetimeMs = options.csrfLifetimeMs ?? DEFAULT_CSRF_LIFETIME_MS;
+    super(deps);
+    this._csrf = new CsrfTokens({
+      lifetimeMs: options.csrfLifetimeMs ?? DEFAULT_CSRF_LIFETIME_MS
+    });
     this._defaultMaxAgeMs =
       options.defaultTokenMaxAgeMs ?? DEFAULT_TOKEN_MAX_AGE_MS;
-    deps.faults.addNormalizer(canonicalAxivionPath);
-  }
-
-  async handle(context: IRequestContext): Promise<boolean> {
-    const { method, url, res } = context;
-    const raw = url.pathname;
-    if (raw === '/axivion') {
-      redirect(res, 302, AXIVION_BASE_PATH);
-      return true;
-    }
-    if (!raw.startsWith(AXIVION_BASE_PATH)) {
-      return false;
-    }
-    const path = canonicalAxivionPath(raw);
-    const route = findRoute(this._routes, method, path);
-    if (typeof route === 'number') {
-      const known = route === 405;
-      context.req.resume();
-      sendJson(
-        res,
-        route,
-        axivionError(
-          known ? 'MethodNotAllowedException' : 'NotFoundException',
-          known ? 'Method Not Allowed' : 'Not Found'
-        )
-      );
-      return true;
-    }
-    const fault = this._deps.faults.take(method, path);
-    if (fault && (await applyFault(context, fault, Private.FAULT_REPLIES))) {
-      return true;
-    }
-    await route(context);
-    return true;
-  }
-
-  signedInUser(): IDemoUser | undefined {
-    // No cookie session: the dashboard does not open the way to JupyterLab.
-    return undefined;
   }
 
   reset(): void {
     this._tokens.clear();
-    this._csrfNotBefore = 0;
+    this._csrf.reset();
   }
 
-  async testHook(action: string, context: IRequestContext): Promise<boolean> {
-    if (action === 'expire-token') {
+  protected readonly basePath = AXIVION_BASE_PATH;
+  protected readonly apiPrefix = AXIVION_BASE_PATH;
+
+  protected readonly routes: IPortalRoute[] = [
+    { method: 'GET', path: '/axivion/', run: c => this._home(c) },
+    { method: 'GET', path: '/axivion/api', run: c => this._info(c) },
+    {
+      method: 'GET',
+      path: '/axivion/api/projects',
+      run: c => this._projects(c)
+    },
+    {
+      method: 'GET',
+      path: '/axivion/api/users/{user}/tokens',
+      run: c => this._listTokens(c)
+    },
+    {
+      method: 'POST',
+      path: '/axivion/api/users/{user}/tokens',
+      run: c => this._createToken(c)
+    },
+    {
+      method: 'DELETE',
+      path: '/axivion/api/tokens',
+      run: c => this._deleteTokens(c)
+    },
+    {
+      method: 'GET',
+      path: '/axivion/api/tokens/{id}',
+      run: c => this._getToken(c)
+    },
+    {
+      method: 'DELETE',
+      path: '/axivion/api/tokens/{id}',
+      run: c => this._deleteToken(c)
+    }
+  ];
+
+  protected readonly testHooks = {
+    'expire-token': async (context: IRequestContext) => {
       // Makes a user's tokens (or one token) expire now: they become tombstones at once.
       const body = await readJson(context.req);
       const username =
@@ -241,26 +204,46 @@ class AxivionPortal implements IPortalModule {
       const id = typeof body.id === 'string' ? body.id : undefined;
       if (username === undefined && id === undefined) {
         sendJson(context.res, 400, { message: 'Give "username" or "id".' });
-        return true;
+        return;
       }
       const expired = this._tokens.expire({ username, id });
       sendJson(context.res, expired ? 200 : 404, { expired });
-      return true;
-    }
-    if (action === 'expire-csrf') {
+    },
+    'expire-csrf': async (context: IRequestContext) => {
       // Every CSRF token handed out so far counts as expired from now on.
-      this._csrfNotBefore = Date.now() + 1;
+      this._csrf.expireAll();
       sendJson(context.res, 200, { expired: true });
-      return true;
     }
-    return false;
+  };
+
+  /** Routes and faults see every user and every token id of a route alike. */
+  protected canonicalPath(path: string): string {
+    return canonicalAxivionPath(path);
+  }
+
+  protected error(
+    { res }: IRouteContext,
+    status: number,
+    cause: ErrorCause
+  ): void {
+    const [type, message] =
+      cause.kind === 'fault'
+        ? ['ServerException', cause.message ?? STATUS_CODES[status] ?? 'Error']
+        : cause.kind === 'method-not-allowed'
+          ? ['MethodNotAllowedException', 'Method Not Allowed']
+          : ['NotFoundException', 'Not Found'];
+    sendJson(res, status, axivionError(type, message));
+  }
+
+  protected malformed({ res }: IRouteContext, status: number | undefined) {
+    sendTruncated(res, status ?? 200, '[{"id":"tok');
   }
 
   // ---- The dashboard info document ------------------------------------------------------
 
   private async _home(context: IRequestContext): Promise<void> {
     if (wantsHtml(context.req)) {
-      sendHtml(context.res, 200, Private.homePage());
+      sendHtml(context.res, 200, homePage({ version: DASHBOARD_VERSION }));
       return;
     }
     await this._info(context);
@@ -280,10 +263,10 @@ class AxivionPortal implements IPortalModule {
       dashboardBuildDate: '2026-10-01',
       username,
       csrfTokenHeader: CSRF_HEADER,
-      csrfToken: this._issueCsrf(username),
+      csrfToken: this._csrf.issue(username),
       projects: Private.PROJECTS,
       // Host-relative, as the dashboard's URLs are: resolve it against the base URL.
-      userApiTokenUrl: Private.userTokensPath(username),
+      userApiTokenUrl: userTokensPath(username),
       supportAddress: 'support@axivion.example.org'
     });
   }
@@ -331,7 +314,7 @@ class AxivionPortal implements IPortalModule {
       Private.badRequest(res, AxivionMessages.badPassword);
       return;
     }
-    if (!this._deps.users.verify(auth.user.username, request.password)) {
+    if (!this.deps.users.verify(auth.user.username, request.password)) {
       // The dashboard hints when the "password" is one of the user's API tokens.
       const check = this._tokens.check(request.password, auth.user.username);
       sendJson(
@@ -387,7 +370,7 @@ class AxivionPortal implements IPortalModule {
     if (!auth) {
       return;
     }
-    const record = this._tokens.get(Private.lastSegment(context.url));
+    const record = this._tokens.get(lastSegment(context.url));
     if (!record || record.username !== auth.user.username) {
       sendJson(
         context.res,
@@ -406,7 +389,7 @@ class AxivionPortal implements IPortalModule {
     }
     context.req.resume();
     // No word on whether it existed (or was someone else's).
-    this._tokens.delete(Private.lastSegment(context.url), auth.user.username);
+    this._tokens.delete(lastSegment(context.url), auth.user.username);
     Private.noContent(context);
   }
 
@@ -445,7 +428,7 @@ class AxivionPortal implements IPortalModule {
       ? AxivionMessages.badCredentials
       : AxivionMessages.notAuthenticated;
     if (basic) {
-      const user = this._deps.users.verify(basic.username, basic.password);
+      const user = this.deps.users.verify(basic.username, basic.password);
       if (user) {
         return { user };
       }
@@ -455,7 +438,7 @@ class AxivionPortal implements IPortalModule {
         ? this._tokens.authenticate(basic.password, basic.username)
         : this._tokens.authenticate(axToken![1]);
       const user = check.ok
-        ? this._deps.users.byName(check.record.username)
+        ? this.deps.users.byName(check.record.username)
         : undefined;
       if (check.ok && user) {
         return { user, token: check.record };
@@ -480,7 +463,7 @@ class AxivionPortal implements IPortalModule {
     const given = context.req.headers[CSRF_HEADER.toLowerCase()];
     const verdict =
       typeof given === 'string' && given
-        ? this._verifyCsrf(given, auth.user.username)
+        ? this._csrf.verify(given, auth.user.username)
         : 'missing';
     if (verdict === 'ok') {
       return true;
@@ -498,41 +481,6 @@ class AxivionPortal implements IPortalModule {
       axivionError('InvalidCsrfTokenException', message)
     );
     return false;
-  }
-
-  /** A CSRF token: `<issued ms>.<HMAC(user, issued)>`, bound to the user, expiring. */
-  private _issueCsrf(username: string): string {
-    const issued = String(Date.now());
-    return `${issued}.${this._csrfSignature(username, issued)}`;
-  }
-
-  private _verifyCsrf(
-    token: string,
-    username: string
-  ): 'ok' | 'invalid' | 'expired' {
-    const match = /^([0-9]{1,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
-    if (!match) {
-      return 'invalid';
-    }
-    const expected = Buffer.from(this._csrfSignature(username, match[1]));
-    const given = Buffer.from(match[2]);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      return 'invalid';
-    }
-    const issued = Number(match[1]);
-    if (
-      issued < this._csrfNotBefore ||
-      Date.now() >= issued + this._csrfLifetimeMs
-    ) {
-      return 'expired';
-    }
-    return 'ok';
-  }
-
-  private _csrfSignature(username: string, issued: string): string {
-    return createHmac('sha256', this._csrfSecret)
-      .update(`${username}\n${issued}`)
-      .digest('base64url');
   }
 
   /** Whether `{user}` in the path is the authenticated user; answers 400/403 otherwise. */
@@ -582,23 +530,9 @@ class AxivionPortal implements IPortalModule {
     };
   }
 
-  private _deps: IPortalDependencies;
   private _tokens = new AxivionTokenStore();
-  private _csrfSecret = randomBytes(32);
-  private _csrfLifetimeMs: number;
-  private _csrfNotBefore = 0;
+  private _csrf: CsrfTokens;
   private _defaultMaxAgeMs: number;
-
-  private _routes: Record<string, Route> = {
-    'GET /axivion/': c => this._home(c),
-    'GET /axivion/api': c => this._info(c),
-    'GET /axivion/api/projects': c => this._projects(c),
-    'GET /axivion/api/users/{user}/tokens': c => this._listTokens(c),
-    'POST /axivion/api/users/{user}/tokens': c => this._createToken(c),
-    'DELETE /axivion/api/tokens': c => this._deleteTokens(c),
-    'GET /axivion/api/tokens/{id}': c => this._getToken(c),
-    'DELETE /axivion/api/tokens/{id}': c => this._deleteToken(c)
-  };
 }
 
 namespace Private {
@@ -610,21 +544,6 @@ namespace Private {
     },
     { name: 'hpc-solver', url: `${AXIVION_BASE_PATH}api/projects/hpc-solver` }
   ]);
-
-  /** The host-relative URL of a user's token list. */
-  export function userTokensPath(username: string): string {
-    return `${AXIVION_BASE_PATH}api/users/${encodeURIComponent(escapeAxivionUser(username))}/tokens`;
-  }
-
-  /** The last path segment, percent-decoded ('' when malformed). */
-  export function lastSegment(url: URL): string {
-    const segment = url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return '';
-    }
-  }
 
   /** JSON.parse that yields undefined instead of throwing. */
   export function parseJson(text: string): unknown {
@@ -675,38 +594,5 @@ namespace Private {
       }
     }
     return seconds > 0 ? `${text} from now` : `${text} ago`;
-  }
-
-  /** How the dashboard answers a fault. */
-  export const FAULT_REPLIES: IFaultReplies = {
-    malformed: ({ req, res }, status) => {
-      req.resume();
-      sendTruncated(res, status ?? 200, '[{"id":"tok');
-    },
-    error: ({ res }, status, message) =>
-      sendJson(
-        res,
-        status,
-        axivionError(
-          'ServerException',
-          message ?? STATUS_CODES[status] ?? 'Error'
-        )
-      )
-  };
-
-  /** The page a browser gets at `/axivion/`. */
-  export function homePage(): string {
-    return htmlPage({
-      title: 'Axivion Dashboard (demo)',
-      style: [
-        'body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }'
-      ],
-      body: `<h1>Axivion Dashboard (demo)</h1>
-<p>This demo dashboard has no web sign-in: it serves the dashboard's REST API only.
-Manage your API tokens from JupyterLab's portal token panel (demo accounts:
-<code>demo</code> / <code>demo</code>).</p>
-<p>Version ${e(DASHBOARD_VERSION)}. API base: <code>${e(AXIVION_BASE_PATH)}api</code></p>
-<p><a href="/">Back to the portal</a></p>`
-    });
   }
 }

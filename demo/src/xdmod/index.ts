@@ -5,30 +5,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
-import { formatXdmodDate, parseInterval } from './dates';
-import { applyFault, sendTruncated } from './faults';
+import { formatXdmodDate, parseInterval } from '../dates';
+import { sendTruncated } from '../faults';
 import {
   addCookies,
   decodeBasic,
-  findRoute,
   IRequestContext,
   parseCookies,
   readFields,
   redirect,
-  Route,
   safeNext,
   sendHtml,
   sendJson,
   serializeCookie,
   wantsHtml
-} from './http';
+} from '../http';
+import {
+  ErrorCause,
+  expireUserTokens,
+  IPortalDependencies,
+  IPortalModule,
+  IPortalRoute,
+  IRouteContext,
+  PortalModule
+} from '../portal';
+import { ISession, SessionStore } from '../sessions';
+import type { IDemoUser } from '../users';
 import { homePage, signInPage, tokenPage } from './pages';
-import { expireUserTokens, IPortalDependencies, IPortalModule } from './portal';
-import { ISession, SessionStore } from './sessions';
-import type { IDemoUser } from './users';
-import { XdmodTokenStore } from './xdmod-tokens';
+import { XdmodTokenStore } from './tokens';
+import { RAW_DATA, RESOURCES } from './warehouse';
 
-export { formatXdmodDate } from './dates';
+export { formatXdmodDate } from '../dates';
 
 /** The messages XDMoD answers with. */
 export const XdmodMessages = Object.freeze({
@@ -95,12 +102,12 @@ export function canonicalXdmodPath(path: string): string {
   return path.replace(/^\/rest\/v[0-9]+(?=\/|$)/, '/rest');
 }
 
-class XdmodPortal implements IPortalModule {
+class XdmodPortal extends PortalModule {
   readonly name = 'xdmod';
   readonly sessionCookies = [TOKEN_COOKIE, SESSION_COOKIE] as const;
 
   constructor(deps: IPortalDependencies, options: IXdmodOptions) {
-    this._deps = deps;
+    super(deps);
     const lifetime = parseInterval(
       options.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME
     );
@@ -110,65 +117,94 @@ class XdmodPortal implements IPortalModule {
       (options.corsOrigins ?? []).map(origin => origin.replace(/\/+$/, ''))
     );
     this._jupyter = options.jupyter ?? false;
-    deps.faults.addNormalizer(canonicalXdmodPath);
-  }
-
-  async handle(context: IRequestContext): Promise<boolean> {
-    const { method, url } = context;
-    const path = canonicalXdmodPath(url.pathname);
-    if (path === '/rest' || path.startsWith('/rest/')) {
-      this._applyCors(context.req, context.res);
-      if (method === 'OPTIONS') {
-        // A preflight: the allowed headers but never the allowed methods, like XDMoD,
-        // so a cross-origin DELETE fails.
-        context.res.writeHead(204, { 'Content-Length': 0 });
-        context.res.end();
-        return true;
-      }
-      const route = findRoute(this._restRoutes, method, path);
-      if (typeof route === 'number') {
-        sendJson(
-          context.res,
-          route,
-          xdmodError(route === 405 ? 'Method Not Allowed' : 'Not Found')
-        );
-        return true;
-      }
-      if (await this._fault(context, path)) {
-        return true;
-      }
-      await route(context);
-      return true;
-    }
-    const page = this._pageRoutes[`${method} ${path}`];
-    if (!page) {
-      return false;
-    }
-    if (await this._fault(context, path)) {
-      return true;
-    }
-    await page(context);
-    return true;
   }
 
   signedInUser(req: IncomingMessage): IDemoUser | undefined {
     const session = this._sessionFromCookies(req);
-    return session ? this._deps.users.byId(session.userId) : undefined;
+    return session ? this.deps.users.byId(session.userId) : undefined;
   }
 
   reset(): void {
     this._tokens.clear();
   }
 
-  async testHook(action: string, context: IRequestContext): Promise<boolean> {
-    if (action === 'expire-token') {
-      // Makes a user's token expire now, so clients can meet "Token has expired." at once.
-      await expireUserTokens(context, this._deps.users, id =>
-        this._tokens.expire(id)
-      );
-      return true;
+  protected readonly basePath = '/';
+  protected readonly apiPrefix = '/rest';
+
+  protected readonly routes: IPortalRoute[] = [
+    { method: 'POST', path: '/rest/auth/login', run: c => this._login(c) },
+    { method: 'POST', path: '/rest/auth/logout', run: c => this._logout(c) },
+    { method: 'GET', path: Private.TOKEN_PATH, run: c => this._getToken(c) },
+    {
+      method: 'POST',
+      path: Private.TOKEN_PATH,
+      run: c => this._createToken(c)
+    },
+    {
+      method: 'DELETE',
+      path: Private.TOKEN_PATH,
+      run: c => this._revokeToken(c)
+    },
+    {
+      method: 'GET',
+      path: '/rest/warehouse/resources',
+      run: c => this._warehouse(c, () => RESOURCES)
+    },
+    {
+      method: 'GET',
+      path: '/rest/warehouse/raw-data',
+      run: c => this._warehouse(c, () => RAW_DATA)
     }
-    return false;
+  ];
+
+  protected readonly pages: IPortalRoute[] = [
+    { method: 'GET', path: '/', run: c => this._home(c) },
+    { method: 'GET', path: '/profile/api-token', run: c => this._tokenPage(c) },
+    {
+      method: 'POST',
+      path: '/profile/api-token',
+      run: c => this._tokenPageAction(c)
+    }
+  ];
+
+  protected readonly testHooks = {
+    // Makes a user's token expire now, so clients can meet "Token has expired." at once.
+    'expire-token': expireUserTokens(this.deps.users, id =>
+      this._tokens.expire(id)
+    )
+  };
+
+  protected canonicalPath(path: string): string {
+    return canonicalXdmodPath(path);
+  }
+
+  protected beforeApi(context: IRouteContext): boolean {
+    this._applyCors(context.req, context.res);
+    if (context.method !== 'OPTIONS') {
+      return false;
+    }
+    // A preflight: the allowed headers but never the allowed methods, like XDMoD,
+    // so a cross-origin DELETE fails.
+    context.res.writeHead(204, { 'Content-Length': 0 });
+    context.res.end();
+    return true;
+  }
+
+  protected error(
+    { res, method, path }: IRouteContext,
+    status: number,
+    cause: ErrorCause
+  ): void {
+    const message = cause.kind === 'fault' ? cause.message : undefined;
+    sendJson(
+      res,
+      status,
+      xdmodError(message ?? Private.defaultMessage(method, path, status))
+    );
+  }
+
+  protected malformed({ res }: IRouteContext, status: number | undefined) {
+    sendTruncated(res, status ?? 200, '{"success":true,"data":{"tok');
   }
 
   // ---- REST: authentication -------------------------------------------------------
@@ -179,7 +215,7 @@ class XdmodPortal implements IPortalModule {
     const username = basic?.username ?? fields.username ?? '';
     const password = basic?.password ?? fields.password ?? '';
     const browser = wantsHtml(req) || fields.redirect !== undefined;
-    const user = this._deps.users.verify(username, password);
+    const user = this.deps.users.verify(username, password);
     if (!user) {
       if (browser) {
         sendHtml(
@@ -206,7 +242,7 @@ class XdmodPortal implements IPortalModule {
       serializeCookie(SESSION_COOKIE, session.id, { httpOnly: true })
     ]);
     if (browser) {
-      redirect(res, 303, safeNext(fields.next, this._deps.landingPath));
+      redirect(res, 303, safeNext(fields.next, this.deps.landingPath));
       return;
     }
     sendJson(res, 200, {
@@ -398,7 +434,7 @@ class XdmodPortal implements IPortalModule {
       url.searchParams.get('token') ||
       cookies[TOKEN_COOKIE];
     const session = this._sessions.authenticate(cookies[SESSION_COOKIE], token);
-    const user = session ? this._deps.users.byId(session.userId) : undefined;
+    const user = session ? this.deps.users.byId(session.userId) : undefined;
     if (!user) {
       sendJson(res, 401, xdmodError(XdmodMessages.notSignedIn));
       return null;
@@ -440,49 +476,10 @@ class XdmodPortal implements IPortalModule {
     res.setHeader('Vary', 'Origin');
   }
 
-  /** Applies an armed fault; resolves true when it answered in the route's place. */
-  private async _fault(context: IRequestContext, path: string) {
-    const fault = this._deps.faults.take(context.method, path);
-    if (!fault) {
-      return false;
-    }
-    return applyFault(context, fault, {
-      malformed: ({ res }, status) =>
-        sendTruncated(res, status ?? 200, '{"success":true,"data":{"tok'),
-      error: ({ res }, status, message) =>
-        sendJson(
-          res,
-          status,
-          xdmodError(
-            message ?? Private.defaultFaultMessage(context.method, path, status)
-          )
-        )
-    });
-  }
-
-  private _deps: IPortalDependencies;
   private _tokens: XdmodTokenStore;
   private _sessions = new SessionStore();
   private _cors: Set<string>;
   private _jupyter: boolean;
-
-  private _restRoutes: Record<string, Route> = {
-    'POST /rest/auth/login': c => this._login(c),
-    'POST /rest/auth/logout': c => this._logout(c),
-    'GET /rest/users/current/api/token': c => this._getToken(c),
-    'POST /rest/users/current/api/token': c => this._createToken(c),
-    'DELETE /rest/users/current/api/token': c => this._revokeToken(c),
-    'GET /rest/warehouse/resources': c =>
-      this._warehouse(c, () => Private.RESOURCES),
-    'GET /rest/warehouse/raw-data': c =>
-      this._warehouse(c, () => Private.RAW_DATA)
-  };
-
-  private _pageRoutes: Record<string, Route> = {
-    'GET /': c => this._home(c),
-    'GET /profile/api-token': c => this._tokenPage(c),
-    'POST /profile/api-token': c => this._tokenPageAction(c)
-  };
 }
 
 namespace Private {
@@ -494,8 +491,11 @@ namespace Private {
     return match ? decodeBasic(match[1]) : undefined;
   }
 
+  /** The API token route of the signed-in user. */
+  export const TOKEN_PATH = '/rest/users/current/api/token';
+
   /** The message XDMoD itself would give for a route failing with `status`. */
-  export function defaultFaultMessage(
+  export function defaultMessage(
     method: string,
     path: string,
     status: number
@@ -503,7 +503,7 @@ namespace Private {
     if (status === 401) {
       return XdmodMessages.notSignedIn;
     }
-    if (path === '/rest/users/current/api/token') {
+    if (path === TOKEN_PATH) {
       if (method === 'DELETE' && status >= 500) {
         return XdmodMessages.revokeFailed;
       }
@@ -516,37 +516,4 @@ namespace Private {
     }
     return STATUS_CODES[status] ?? 'Error';
   }
-
-  /** What `/rest/v1/warehouse/resources` lists. */
-  export const RESOURCES = {
-    success: true,
-    results: [
-      {
-        id: 1,
-        name: 'demo-cluster',
-        resource_type: 'HPC',
-        description: 'A small demonstration cluster',
-        processors: 1024
-      },
-      {
-        id: 2,
-        name: 'demo-cloud',
-        resource_type: 'Cloud',
-        description: 'A demonstration cloud',
-        processors: 256
-      }
-    ],
-    total: 2
-  };
-
-  /** What `/rest/v1/warehouse/raw-data` returns: a few rows of job records. */
-  export const RAW_DATA = {
-    success: true,
-    fields: ['job_id', 'resource', 'username', 'cpu_hours'],
-    data: [
-      [1001, 'demo-cluster', 'demo', 12.5],
-      [1002, 'demo-cluster', 'alice', 3.25],
-      [1003, 'demo-cloud', 'demo', 0.75]
-    ]
-  };
 }

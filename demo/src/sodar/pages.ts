@@ -9,10 +9,10 @@ import {
   newTokenNotice,
   signInForm,
   statusMessage
-} from './html';
-import { escapeHtml as e } from './http';
-import type { ISodarTokenInfo } from './sodar-tokens';
-import type { IDemoUser } from './users';
+} from '../html';
+import { escapeHtml as e } from '../http';
+import type { IDemoUser } from '../users';
+import type { ISodarTokenInfo } from './tokens';
 
 /** Where the SODAR pages live. */
 export const SODAR_BASE = '/sodar/';
