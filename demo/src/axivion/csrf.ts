@@ -7,7 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 /** What checking a presented CSRF token found. */
 export type CsrfVerdict = 'ok' | 'invalid' | 'expired';
 
-/** Issues and checks CSRF tokens: `<issued ms>.<HMAC(user, issued)>`. */
+/** Issues and checks CSRF tokens: `<issued ms>.<HMAC(user, issued)>`, bound to the user, expiring. */
 export class CsrfTokens {
   /** Creates the issuer, with a secret of its own. */
   constructor(options: CsrfTokens.IOptions) {

@@ -221,6 +221,10 @@ class AxivionPortal extends PortalModule {
     return canonicalAxivionPath(path);
   }
 
+  /**
+   * How the dashboard answers an error: its `ErrorDto`, of type `ServerException` for a fault,
+   * `NotFoundException` or `MethodNotAllowedException` when no route takes the request.
+   */
   protected error(
     { res }: IRouteContext,
     status: number,
@@ -235,6 +239,7 @@ class AxivionPortal extends PortalModule {
     sendJson(res, status, axivionError(type, message));
   }
 
+  /** How the dashboard answers a malformed fault: a token list cut short. */
   protected malformed({ res }: IRouteContext, status: number | undefined) {
     sendTruncated(res, status ?? 200, '[{"id":"tok');
   }

@@ -216,6 +216,7 @@ class SodarPortal extends PortalModule<ISodarRoute> {
     }
   }
 
+  /** A malformed fault: a token login answer cut short, in the view's media type. */
   protected malformed(
     { res, method, url }: IRouteContext,
     status: number | undefined,

@@ -190,6 +190,7 @@ class XdmodPortal extends PortalModule {
     return true;
   }
 
+  /** XDMoD's error body, with the message XDMoD itself would give unless a fault brings one. */
   protected error(
     { res, method, path }: IRouteContext,
     status: number,
@@ -203,6 +204,7 @@ class XdmodPortal extends PortalModule {
     );
   }
 
+  /** A malformed fault: a token answer cut short. */
   protected malformed({ res }: IRouteContext, status: number | undefined) {
     sendTruncated(res, status ?? 200, '{"success":true,"data":{"tok');
   }
