@@ -9,7 +9,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator } from '@jupyterlab/translation';
 import type { IRunningPortal } from '../../demo/src/server';
+import { describeError } from '../actions';
 import { AxivionClient } from '../portals/axivion';
 import { PortalError } from '../portals/errors';
 import { SodarClient } from '../portals/sodar';
@@ -30,6 +33,25 @@ async function failure(promise: Promise<unknown>): Promise<PortalError> {
   }
   throw new Error('the call succeeded');
 }
+
+/** Jupyter's cookies, kept between calls as a browser would. */
+const jar = new Map<string, string>();
+const browserLike: typeof fetch = async (input, init) => {
+  const request = new Request(input, init);
+  if (jar.size > 0) {
+    request.headers.set(
+      'Cookie',
+      Array.from(jar, ([name, value]) => `${name}=${value}`).join('; ')
+    );
+  }
+  const response = await fetch(request);
+  for (const line of response.headers.getSetCookie?.() ?? []) {
+    const [pair] = line.split(';');
+    const at = pair.indexOf('=');
+    jar.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+  }
+  return response;
+};
 
 describe('portal clients through the relay', () => {
   const server = new TestServer();
@@ -87,9 +109,17 @@ describe('portal clients through the relay', () => {
     await portal?.close();
   }, 30000);
 
-  /** Fetch options of a relayed client (what the registry gives a `via: server` portal). */
+  /**
+   * Fetch options of a relayed client (what the registry gives a `via: server` portal), with a
+   * fetch that keeps the Jupyter server's cookies as a browser does: the relay keeps a portal's
+   * session per Jupyter user, and without its cookie each call would be a new anonymous one.
+   */
   const relayed = (config: IPortalConfig) => ({
-    relay: { portalId: config.id, portalUrl: config.url }
+    relay: {
+      portalId: config.id,
+      portalUrl: config.url,
+      serverSettings: ServerConnection.makeSettings({ fetch: browserLike })
+    }
   });
 
   it('SODAR: a token made through the relay is accepted by SODAR', async () => {
@@ -139,6 +169,31 @@ describe('portal clients through the relay', () => {
     ).toBe(401);
   });
 
+  it('XDMoD on another origin: sign in with the password, then generate and revoke', async () => {
+    const client = new XdmodClient(configs.xdmod, relayed(configs.xdmod));
+    expect(client.capabilities.credentials).toBe('sign-in');
+    expect((await client.status()).signedIn).toBe(false);
+    const wrong = await failure(
+      client.signIn({ username: 'demo', password: 'nope' })
+    );
+    expect(wrong.reason).toBe('bad-credentials');
+    await client.signIn(DEMO);
+    // The session is the relay's (on the server): this client keeps no password.
+    expect((await client.status()).signedIn).toBe(true);
+    const created = await client.create();
+    expect(
+      await dataStatus('rest/v1/warehouse/resources', {
+        Authorization: `Bearer ${created.secret}`
+      })
+    ).toBe(200);
+    await client.revoke();
+    expect(
+      await dataStatus('rest/v1/warehouse/resources', {
+        Authorization: `Bearer ${created.secret}`
+      })
+    ).toBe(401);
+  });
+
   it('refuses a portal the server is not configured with, and says why', async () => {
     const stranger = {
       ...configs.sodar,
@@ -149,5 +204,60 @@ describe('portal clients through the relay', () => {
     );
     expect(refused.reason).toBe('relay');
     expect(refused.portalMessage).toContain('stranger');
+  });
+});
+
+describe('the relay turned off by the administrator', () => {
+  const server = new TestServer();
+  let portal: IRunningPortal;
+
+  beforeAll(async () => {
+    portal = await startDemo({ testHooks: true });
+    await server.start({}, { PortalTokenRelay: { enabled: false } });
+  }, 60000);
+
+  afterAll(async () => {
+    await server.shutdown();
+    await portal?.close();
+  }, 30000);
+
+  it('each portal kind says what the administrator turned off', async () => {
+    const trans = nullTranslator.load('jupyterlab_portal_token');
+    const config = (kind: string, path: string): IPortalConfig => ({
+      id: kind,
+      kind,
+      label: 'Portal',
+      url: `${portal.url}${path}`,
+      envVars: {},
+      via: 'server'
+    });
+    const relayed = (c: IPortalConfig) => ({
+      relay: { portalId: c.id, portalUrl: c.url }
+    });
+    // Each kind's first call to its portal.
+    const calls = [
+      () =>
+        new SodarClient(
+          config('sodar', 'sodar/'),
+          relayed(config('sodar', 'sodar/'))
+        ).create(DEMO),
+      () =>
+        new AxivionClient(
+          config('axivion', 'axivion/'),
+          relayed(config('axivion', 'axivion/'))
+        ).signIn(DEMO),
+      () =>
+        new XdmodClient(
+          config('xdmod', ''),
+          relayed(config('xdmod', ''))
+        ).status()
+    ];
+    for (const call of calls) {
+      const error = await failure(call());
+      expect(error.reason).toBe('relay');
+      expect(describeError(error, 'Portal', trans)).toContain(
+        'PortalTokenRelay.enabled'
+      );
+    }
   });
 });

@@ -240,8 +240,13 @@ class XdmodPortal extends PortalModule {
     addCookies(res, [
       // Real XDMoD marks xdmod_token `Secure`; the demo serves plain http on 127.0.0.1,
       // where a browser would drop a Secure cookie, so it is left out here.
-      serializeCookie(TOKEN_COOKIE, session.token, { httpOnly: true }),
-      serializeCookie(SESSION_COOKIE, session.id, { httpOnly: true })
+      // Path=/ as XDMoD's own (PHP's setcookie with '/'): without it, a sign-in through
+      // `/rest/auth/login` would scope the session to `/rest/auth/` (RFC 6265's default path).
+      serializeCookie(TOKEN_COOKIE, session.token, {
+        httpOnly: true,
+        path: '/'
+      }),
+      serializeCookie(SESSION_COOKIE, session.id, { httpOnly: true, path: '/' })
     ]);
     if (browser) {
       redirect(res, 303, safeNext(fields.next, this.deps.landingPath));
@@ -257,8 +262,16 @@ class XdmodPortal extends PortalModule {
     const fields = await readFields(req);
     this._sessions.close(parseCookies(req)[SESSION_COOKIE]);
     addCookies(res, [
-      serializeCookie(TOKEN_COOKIE, '', { httpOnly: true, maxAge: 0 }),
-      serializeCookie(SESSION_COOKIE, '', { httpOnly: true, maxAge: 0 })
+      serializeCookie(TOKEN_COOKIE, '', {
+        httpOnly: true,
+        maxAge: 0,
+        path: '/'
+      }),
+      serializeCookie(SESSION_COOKIE, '', {
+        httpOnly: true,
+        maxAge: 0,
+        path: '/'
+      })
     ]);
     if (wantsHtml(req) || fields.redirect !== undefined) {
       redirect(res, 303, '/');
