@@ -14,7 +14,9 @@ import {
   envNumber,
   generateToken,
   inFreshLab,
+  IPortalSetting,
   openLab,
+  PortalsWhere,
   PORTAL_ID,
   resetPortal,
   revokeToken,
@@ -22,7 +24,8 @@ import {
   setExtensionEnabled,
   shutdownAll,
   tokenPanel,
-  until
+  until,
+  withServerPortals
 } from './lab';
 import { median, record, round } from './results';
 import { extensionWeight, fetchPackage, packageWeight } from './weight';
@@ -62,6 +65,15 @@ const LEAK_CYCLES = Math.round(envNumber('BENCH_LEAK_CYCLES', 50));
 const IDLE_MINUTES = envNumber('BENCH_IDLE_MINUTES', 10);
 /** How long a page with a live token idles (half visible, half hidden), in minutes. */
 const LIVE_IDLE_MINUTES = envNumber('BENCH_LIVE_IDLE_MINUTES', 4);
+/** Calls of each kind (direct, relayed, the Jupyter floor) in the relay benchmark. */
+const RELAY_REPS = Math.round(envNumber('BENCH_RELAY_REPS', 50));
+/** Relayed calls sent at once in the relay benchmark's concurrency part. */
+const RELAY_BURST = 50;
+/**
+ * Rounds of the concurrency part: in each, the 50 are sent at once four times (portals in the
+ * administrator's overrides or the user's settings, from the page or from the test runner).
+ */
+const RELAY_BURSTS = Math.round(envNumber('BENCH_RELAY_BURSTS', 5));
 /** How long the portal answers late in the "slow portal" startup runs. */
 const SLOW_PORTAL_MS = 3000;
 
@@ -954,6 +966,291 @@ test('leaks: open and close notebooks, then count what the extension holds', asy
   );
 });
 
+test('relay: a portal call through the Jupyter server vs from the page, and 50 at once', async ({
+  browser,
+  baseURL,
+  storageState
+}) => {
+  test.setTimeout(3 * 60 * 1000);
+  const base = baseURL as string;
+  const origin = new URL(base).origin;
+  const relay = `${base}/portal-token/relay`;
+  const basic = (user: string, password: string) =>
+    `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const DEMO = basic('demo', 'demo');
+  const ALICE = basic('alice', 'alice-password');
+  // Absolute urls on the demo's origin (the relay refuses relative ones): the same portal the
+  // page calls directly. Two Axivion entries on one dashboard, called as two users, so that an
+  // answer handed to the wrong call shows.
+  const portals: IPortalSetting[] = [
+    {
+      id: 'bench-relay-xdmod',
+      kind: 'xdmod',
+      label: 'XDMoD (relay benchmark)',
+      url: `${origin}/`
+    },
+    {
+      id: 'bench-relay-axivion',
+      kind: 'axivion',
+      label: 'Axivion (relay benchmark)',
+      url: `${origin}/axivion/`
+    },
+    {
+      id: 'bench-relay-axivion-alice',
+      kind: 'axivion',
+      label: 'Axivion as alice (relay benchmark)',
+      url: `${origin}/axivion/`
+    }
+  ];
+  const JSON_HEADERS = {
+    Accept: 'application/json',
+    'X-Requested-With': 'XMLHttpRequest'
+  };
+  // As portalFetch calls a portal from the page, and as its relay transport calls the relay.
+  const direct = (url: string, headers: Record<string, string> = {}) => ({
+    url,
+    credentials: 'include' as const,
+    cache: 'no-store' as const,
+    headers: { ...JSON_HEADERS, ...headers }
+  });
+  const jupyter = (url: string, headers: Record<string, string> = {}) => ({
+    url,
+    jupyter: true,
+    cache: 'no-cache' as const,
+    headers: { ...JSON_HEADERS, ...headers }
+  });
+  const TOKEN_PATH = 'rest/users/current/api/token';
+  await inFreshLab(
+    browser,
+    {
+      storageState: storageState as string,
+      baseURL: base,
+      workspace: 'bench-relay'
+    },
+    async page =>
+      withServerPortals(page, base, portals, async use => {
+        const files: Partial<
+          Record<PortalsWhere, { portals: number; bytes: number }>
+        > = {};
+        files['user settings'] = await use('user settings');
+        // A token for the demo user, so that XDMoD's GET answers 200 with its dates.
+        const [created] = await page.evaluate(relayCalls, [
+          { ...direct(`${origin}/${TOKEN_PATH}`), method: 'POST' }
+        ]);
+        expect(created.status).toBe(200);
+        // XDMoD through the relay needs the relay's own session: one sign-in with the password.
+        const [login] = await page.evaluate(relayCalls, [
+          {
+            ...jupyter(`${relay}/bench-relay-xdmod/rest/auth/login`, {
+              'X-Portal-Authorization': DEMO
+            }),
+            method: 'POST'
+          }
+        ]);
+        expect(login.status, 'sign-in through the relay').toBe(200);
+        expect(login.mark).toBe('portal');
+        try {
+          const calls: Record<RelayCostCall, IBenchCall> = {
+            'xdmod direct': direct(`${origin}/${TOKEN_PATH}`),
+            'xdmod relayed': jupyter(
+              `${relay}/bench-relay-xdmod/${TOKEN_PATH}`
+            ),
+            'axivion direct': direct(`${origin}/axivion/`, {
+              Authorization: DEMO
+            }),
+            'axivion relayed': jupyter(`${relay}/bench-relay-axivion/`, {
+              'X-Portal-Authorization': DEMO
+            }),
+            'jupyter floor': jupyter(`${base}/api/status`)
+          };
+          const names = Object.keys(calls) as RelayCostCall[];
+          // What each answer must be: the XDMoD token's dates, or the Axivion user.
+          const [xdmodAnswer] = await page.evaluate(relayCalls, [
+            calls['xdmod direct']
+          ]);
+          const xdmodWho = answerOf(xdmodAnswer.text);
+          expect(xdmodWho).toMatch(/^xdmod token created /);
+
+          // Cost: one call at a time, a round of the five in a rotating order, the two ways of
+          // configuring the portals alternating round by round, after 3 rounds each not counted.
+          const cost: Record<PortalsWhere, RelayCost> = {
+            'user settings': emptyCost(names),
+            'administrator overrides': emptyCost(names)
+          };
+          for (let rep = -3; rep < RELAY_REPS; rep++) {
+            for (const where of PORTALS_WHERE) {
+              files[where] = await use(where);
+              const order = rotate(names, rep + 3);
+              const answers = await page.evaluate(
+                relayCalls,
+                order.map(name => calls[name])
+              );
+              if (rep < 0) {
+                continue;
+              }
+              answers.forEach((answer, i) => {
+                const entry = cost[where][order[i]];
+                entry.ms.push(answer.ms);
+                entry.statuses[answer.status] =
+                  (entry.statuses[answer.status] ?? 0) + 1;
+                entry.marks[answer.mark] = (entry.marks[answer.mark] ?? 0) + 1;
+              });
+            }
+          }
+          for (const where of PORTALS_WHERE) {
+            for (const name of names) {
+              expect(cost[where][name].statuses, `${where}: ${name}`).toEqual({
+                '200': RELAY_REPS
+              });
+            }
+            for (const name of ['xdmod relayed', 'axivion relayed'] as const) {
+              expect(cost[where][name].marks, `${where}: ${name}`).toEqual({
+                portal: RELAY_REPS
+              });
+            }
+          }
+
+          // Concurrency: 50 relayed calls at once over the three portals.
+          const burstCalls: (IBenchCall & { expected: string })[] = [];
+          for (let i = 0; i < RELAY_BURST; i++) {
+            burstCalls.push(
+              [
+                {
+                  ...jupyter(`${relay}/bench-relay-xdmod/${TOKEN_PATH}`),
+                  expected: xdmodWho
+                },
+                {
+                  ...jupyter(`${relay}/bench-relay-axivion/`, {
+                    'X-Portal-Authorization': DEMO
+                  }),
+                  expected: 'axivion user demo'
+                },
+                {
+                  ...jupyter(`${relay}/bench-relay-axivion-alice/`, {
+                    'X-Portal-Authorization': ALICE
+                  }),
+                  expected: 'axivion user alice'
+                }
+              ][i % 3]
+            );
+          }
+          const bursts: IRelayBurst[] = [];
+          for (let round = 0; round < RELAY_BURSTS; round++) {
+            for (const where of rotate([...PORTALS_WHERE], round)) {
+              await use(where);
+              // From the page (the browser sends at most 6 at once to one origin over
+              // HTTP/1.1), and from the test runner (all 50 on the wire at once).
+              for (const from of rotate(['page', 'runner'] as const, round)) {
+                const answers =
+                  from === 'page'
+                    ? await page.evaluate(relayBurst, burstCalls)
+                    : await runnerBurst(page, burstCalls);
+                bursts.push(
+                  judgeBurst({ from, where, round }, burstCalls, answers)
+                );
+              }
+            }
+          }
+
+          const pairs = (where: PortalsWhere) => {
+            const med = (name: RelayCostCall) => median(cost[where][name].ms);
+            const floor = med('jupyter floor');
+            const pair = (portal: 'xdmod' | 'axivion') => {
+              const d = med(`${portal} direct`);
+              const r = med(`${portal} relayed`);
+              return {
+                directMs: d,
+                relayedMs: r,
+                ratio: r / d,
+                addedMs: r - d,
+                beyondFloorMs: r - d - floor
+              };
+            };
+            return {
+              floorMs: floor,
+              xdmod: pair('xdmod'),
+              axivion: pair('axivion'),
+              medianMs: Object.fromEntries(names.map(name => [name, med(name)]))
+            };
+          };
+          const admin = pairs('administrator overrides');
+          const user = pairs('user settings');
+          const answered = (list: IRelayBurst[]) =>
+            list.reduce((sum, b) => sum + b.answered, 0);
+          const mixed = bursts.reduce((sum, b) => sum + b.mixed, 0);
+          const lost = bursts.reduce((sum, b) => sum + b.lost, 0);
+          const sent = bursts.length * RELAY_BURST;
+          const wall = (where: PortalsWhere, from: IRelayBurst['from']) =>
+            median(
+              bursts
+                .filter(b => b.where === where && b.from === from)
+                .map(b => b.wallMs)
+            );
+          const ms = (value: number) => `${round(value, 1)}`;
+          const show = (p: ReturnType<typeof pairs>) =>
+            `XDMoD token GET ${p.xdmod.ratio.toFixed(2)} (${ms(p.xdmod.relayedMs)} / ${ms(p.xdmod.directMs)} ms), ` +
+            `Axivion info ${p.axivion.ratio.toFixed(2)} (${ms(p.axivion.relayedMs)} / ${ms(p.axivion.directMs)} ms); ` +
+            `one hop to Jupyter (GET api/status) ${ms(p.floorMs)} ms, added beyond that hop ` +
+            `${ms(p.xdmod.beyondFloorMs)} / ${ms(p.axivion.beyondFloorMs)} ms`;
+          const ONE_HOP = 1.5;
+          const within = (p: ReturnType<typeof pairs>) =>
+            p.xdmod.addedMs <= ONE_HOP * p.floorMs &&
+            p.axivion.addedMs <= ONE_HOP * p.floorMs;
+          await record('relay', {
+            what: 'relay (a portal call through the Jupyter server instead of from the page)',
+            measured:
+              `relayed / direct, medians of ${RELAY_REPS}: portals in the administrator's overrides: ${show(admin)}; ` +
+              `in the user's settings (${files['user settings']!.bytes} B, ${files['user settings']!.portals} portals): ${show(user)}; ` +
+              `${RELAY_BURST} at once over 3 portals, ${bursts.length} times (page, runner; both settings): ` +
+              `${answered(bursts)}/${sent} answered, ${lost} lost, ${mixed} mixed; wall (median) ` +
+              `${round(wall('administrator overrides', 'page'))} / ${round(wall('user settings', 'page'))} ms from the page, ` +
+              `${round(wall('administrator overrides', 'runner'))} / ${round(wall('user settings', 'runner'))} ms from the runner (overrides / user settings)`,
+            target: `relayed − direct ≤ ${ONE_HOP} × one hop to Jupyter; ${RELAY_BURST}/${RELAY_BURST} answered, 0 mixed`,
+            met: within(admin) && within(user) && lost === 0 && mixed === 0,
+            details: {
+              what: {
+                direct:
+                  'fetch from the page to the demo portal (same origin, its session cookie; Axivion with HTTP Basic), as portalFetch calls it (cache no-store)',
+                relayed:
+                  'fetch from the page to <base>/portal-token/relay/<id>/<path> (the demo proxy, then the Jupyter server, which calls the portal), as the relay transport calls it (cache no-cache)',
+                floor:
+                  'GET <base>/api/status the same way: the demo proxy and the Jupyter server, no portal',
+                settings:
+                  "the same list of portals (the demo's and the benchmark's) either in the user's settings (PUT lab/api/settings) or in a labconfig/default_setting_overrides.json of the benchmark server's config path (the user's settings empty); the relay reads them on every call",
+                burst: `${RELAY_BURST} relayed GETs at once (Promise.all), in turn to the XDMoD token API, the Axivion info as demo, the Axivion info as alice; an answer counts when 200, marked portal, and it is the expected one (the token's dates, or the user's name)`
+              },
+              reps: RELAY_REPS,
+              files,
+              administratorOverrides: admin,
+              userSettings: user,
+              cost,
+              bursts,
+              burstWallMedianMs: {
+                administratorOverrides: {
+                  page: wall('administrator overrides', 'page'),
+                  runner: wall('administrator overrides', 'runner')
+                },
+                userSettings: {
+                  page: wall('user settings', 'page'),
+                  runner: wall('user settings', 'runner')
+                }
+              }
+            }
+          });
+        } finally {
+          // Close the relay's session, and leave the portal without the token.
+          await page.evaluate(relayCalls, [
+            {
+              ...jupyter(`${relay}/bench-relay-xdmod/rest/auth/logout`),
+              method: 'POST'
+            }
+          ]);
+          await resetPortal(page, base);
+        }
+      })
+  );
+});
+
 test('portal cost: requests to the portal from idle pages', async ({
   baseURL
 }) => {
@@ -1037,6 +1334,257 @@ test('portal cost: requests to the portal from idle pages', async ({
     }
   });
 });
+
+/** One call of the relay benchmark, made with `fetch` in the page (or by the test runner). */
+interface IBenchCall {
+  url: string;
+  method?: string;
+  credentials?: RequestCredentials;
+  cache: RequestCache;
+  headers: Record<string, string>;
+  /** A call to the Jupyter server: send its XSRF header (from the `_xsrf` cookie). */
+  jupyter?: boolean;
+}
+
+/** An answer to one call: status, relay mark, body, time. */
+interface IBenchAnswer {
+  status: number;
+  /** `X-Portal-Token-Relay`, or `none`. */
+  mark: string;
+  text: string;
+  ms: number;
+  /** The call failed without an answer (network, timeout). */
+  failed?: boolean;
+}
+
+/** The calls of the relay benchmark's cost part. */
+type RelayCostCall =
+  | 'xdmod direct'
+  | 'xdmod relayed'
+  | 'axivion direct'
+  | 'axivion relayed'
+  | 'jupyter floor';
+
+/** The two ways the relay benchmark configures its portals, alternating. */
+const PORTALS_WHERE: readonly PortalsWhere[] = [
+  'administrator overrides',
+  'user settings'
+];
+
+/** Per call of the cost part: its times, statuses and relay marks. */
+type RelayCost = Record<
+  RelayCostCall,
+  {
+    ms: number[];
+    statuses: Record<string, number>;
+    marks: Record<string, number>;
+  }
+>;
+
+/** A cost record with nothing in it yet. */
+function emptyCost(names: RelayCostCall[]): RelayCost {
+  return Object.fromEntries(
+    names.map(name => [name, { ms: [], statuses: {}, marks: {} }])
+  ) as unknown as RelayCost;
+}
+
+/** One burst of the relay benchmark. */
+interface IRelayBurst {
+  from: 'page' | 'runner';
+  where: PortalsWhere;
+  round: number;
+  /** First call sent → last answer read. */
+  wallMs: number;
+  /** 200, marked `portal`, and the expected portal's answer. */
+  answered: number;
+  /** No answer, or not 200 / not marked `portal`. */
+  lost: number;
+  /** 200 and marked `portal`, but another call's answer. */
+  mixed: number;
+  medianCallMs: number;
+  maxCallMs: number;
+  /** Each call that was not answered as expected (no body). */
+  wrong: {
+    index: number;
+    status: number;
+    mark: string;
+    expected: string;
+    got: string;
+  }[];
+}
+
+/**
+ * What an answer is, from its body: the XDMoD token's dates, or the Axivion user whose info
+ * document it is. Never a value of a secret.
+ */
+function answerOf(text: string): string {
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (json?.success === true && typeof json.data?.created_on === 'string') {
+    return `xdmod token created ${json.data.created_on}`;
+  }
+  if (typeof json?.username === 'string' && 'dashboardVersion' in json) {
+    return `axivion user ${json.username}`;
+  }
+  return 'something else';
+}
+
+/** Count a burst's answers against the calls' expected ones. */
+function judgeBurst(
+  which: Pick<IRelayBurst, 'from' | 'where' | 'round'>,
+  calls: { expected: string }[],
+  result: { wallMs: number; answers: IBenchAnswer[] }
+): IRelayBurst {
+  const burst: IRelayBurst = {
+    ...which,
+    wallMs: result.wallMs,
+    answered: 0,
+    lost: 0,
+    mixed: 0,
+    medianCallMs: median(result.answers.map(a => a.ms)),
+    maxCallMs: Math.max(...result.answers.map(a => a.ms)),
+    wrong: []
+  };
+  result.answers.forEach((answer, index) => {
+    const expected = calls[index].expected;
+    const got = answer.failed ? 'no answer' : answerOf(answer.text);
+    if (answer.failed || answer.status !== 200 || answer.mark !== 'portal') {
+      burst.lost += 1;
+    } else if (got !== expected) {
+      burst.mixed += 1;
+    } else {
+      burst.answered += 1;
+      return;
+    }
+    burst.wrong.push({
+      index,
+      status: answer.status,
+      mark: answer.mark,
+      expected,
+      got
+    });
+  });
+  return burst;
+}
+
+/**
+ * In the page: make the calls one after the other; each answer's status, mark and body.
+ */
+async function relayCalls(calls: IBenchCall[]): Promise<IBenchAnswer[]> {
+  const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie)?.[1];
+  const answers: IBenchAnswer[] = [];
+  for (const call of calls) {
+    const started = performance.now();
+    const response = await fetch(call.url, {
+      method: call.method ?? 'GET',
+      credentials: call.credentials ?? 'same-origin',
+      cache: call.cache,
+      headers: {
+        ...call.headers,
+        ...(call.jupyter && xsrf ? { 'X-XSRFToken': xsrf } : {})
+      }
+    });
+    const text = await response.text();
+    answers.push({
+      status: response.status,
+      mark: response.headers.get('X-Portal-Token-Relay') ?? 'none',
+      text,
+      ms: performance.now() - started
+    });
+  }
+  return answers;
+}
+
+/**
+ * In the page: every call at once (Promise.all); the wall time until the last answer is read.
+ */
+async function relayBurst(
+  calls: IBenchCall[]
+): Promise<{ wallMs: number; answers: IBenchAnswer[] }> {
+  const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie)?.[1];
+  const started = performance.now();
+  const answers = await Promise.all(
+    calls.map(async (call): Promise<IBenchAnswer> => {
+      const t0 = performance.now();
+      try {
+        const response = await fetch(call.url, {
+          method: call.method ?? 'GET',
+          credentials: call.credentials ?? 'same-origin',
+          cache: call.cache,
+          headers: {
+            ...call.headers,
+            ...(call.jupyter && xsrf ? { 'X-XSRFToken': xsrf } : {})
+          },
+          signal: AbortSignal.timeout(30000)
+        });
+        const text = await response.text();
+        return {
+          status: response.status,
+          mark: response.headers.get('X-Portal-Token-Relay') ?? 'none',
+          text,
+          ms: performance.now() - t0
+        };
+      } catch {
+        return {
+          status: 0,
+          mark: 'none',
+          text: '',
+          ms: performance.now() - t0,
+          failed: true
+        };
+      }
+    })
+  );
+  return { wallMs: performance.now() - started, answers };
+}
+
+/**
+ * The same burst from the test runner (Playwright's request context, with the page's cookies),
+ * which holds no browser's limit of 6 connections to one origin: all calls on the wire at once.
+ */
+async function runnerBurst(
+  page: Page,
+  calls: IBenchCall[]
+): Promise<{ wallMs: number; answers: IBenchAnswer[] }> {
+  const cookies = await page.context().cookies();
+  const xsrf = cookies.find(cookie => cookie.name === '_xsrf')?.value;
+  const started = performance.now();
+  const answers = await Promise.all(
+    calls.map(async (call): Promise<IBenchAnswer> => {
+      const t0 = performance.now();
+      try {
+        const response = await page.request.fetch(call.url, {
+          method: call.method ?? 'GET',
+          headers: {
+            ...call.headers,
+            ...(call.jupyter && xsrf ? { 'X-XSRFToken': xsrf } : {})
+          },
+          timeout: 30000
+        });
+        const text = await response.text();
+        return {
+          status: response.status(),
+          mark: response.headers()['x-portal-token-relay'] ?? 'none',
+          text,
+          ms: performance.now() - t0
+        };
+      } catch {
+        return {
+          status: 0,
+          mark: 'none',
+          text: '',
+          ms: performance.now() - t0,
+          failed: true
+        };
+      }
+    })
+  );
+  return { wallMs: performance.now() - started, answers };
+}
 
 /**
  * Make the page believe its tab is hidden, as a browser tells it: `document.hidden`,

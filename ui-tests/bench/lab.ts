@@ -22,6 +22,25 @@ export const CACHE_DIR = path.resolve(
 export const BENCH_CONFIG_DIR = path.join(CACHE_DIR, 'config');
 
 /**
+ * The benchmark server's own JupyterLab user settings directory, so that the settings the relay
+ * benchmark writes reach neither the user's `~/.jupyter/lab/user-settings` nor the ui-tests'
+ * server, which reads that one.
+ */
+export const BENCH_USER_SETTINGS_DIR = path.join(CACHE_DIR, 'user-settings');
+
+// Written when bench.config.ts imports this module, before Playwright starts the server, which
+// reads `jupyter_lab_config.json` from every folder of its config path.
+fs.mkdirSync(BENCH_CONFIG_DIR, { recursive: true });
+fs.writeFileSync(
+  path.join(BENCH_CONFIG_DIR, 'jupyter_lab_config.json'),
+  JSON.stringify(
+    { LabApp: { user_settings_dir: BENCH_USER_SETTINGS_DIR } },
+    null,
+    2
+  ) + '\n'
+);
+
+/**
  * Switch the extension on or off for the pages loaded from now on, with JupyterLab's own
  * `disabledExtensions` page config in `BENCH_CONFIG_DIR` (the server half stays on).
  */
@@ -205,4 +224,111 @@ export async function until<T>(
 export function envNumber(name: string, fallback: number): number {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** The extension's settings, as JupyterLab names them. */
+const PLUGIN_ID = 'jupyterlab-portal-token:plugin';
+
+/** One entry of the extension's `portals` setting. */
+export interface IPortalSetting {
+  id: string;
+  kind: 'xdmod' | 'sodar' | 'axivion';
+  label?: string;
+  url: string;
+  via?: 'auto' | 'browser' | 'server';
+}
+
+/** Where the relay benchmark configures its portals on the Jupyter server. */
+export type PortalsWhere = 'user settings' | 'administrator overrides';
+
+/**
+ * The administrator's overrides of the benchmark server alone: JupyterLab applies a
+ * `labconfig/default_setting_overrides.json` of its config path over `overrides.json`.
+ */
+const BENCH_OVERRIDES_FILE = path.join(
+  BENCH_CONFIG_DIR,
+  'labconfig',
+  'default_setting_overrides.json'
+);
+
+/**
+ * Run `body` with `portals` added to the extension's `portals` on the Jupyter server, which the
+ * relay reads on every call; `body` switches between two ways to configure them: the user's
+ * settings (written through JupyterLab's settings API), or the administrator's overrides (in
+ * the benchmark's config folder, the user's settings left as they were). Both are put back as
+ * they were afterwards, also when `body` fails. `use` returns how many portals the list holds
+ * and the size of the file that holds it.
+ */
+export async function withServerPortals<T>(
+  page: Page,
+  baseURL: string,
+  portals: IPortalSetting[],
+  body: (
+    use: (where: PortalsWhere) => Promise<{ portals: number; bytes: number }>
+  ) => Promise<T>
+): Promise<T> {
+  const url = `${baseURL}/lab/api/settings/${PLUGIN_ID}`;
+  // Left by a run cut short: only the benchmark's server reads it.
+  fs.rmSync(BENCH_OVERRIDES_FILE, { force: true });
+  const before = await page.request.get(url);
+  expect(before.ok()).toBe(true);
+  // `settings` is the user's own; `schema` has the administrator's overrides as its defaults.
+  const current = (await before.json()) as {
+    raw: string;
+    settings: { portals?: IPortalSetting[] };
+    schema: { properties: { portals?: { default?: IPortalSetting[] } } };
+  };
+  const ours = new Set(portals.map(portal => portal.id));
+  // The portals configured now (the demo's overrides.json) and ours: a list replaces the one
+  // below it, so a page loaded meanwhile still shows the demo's portals.
+  const list = [
+    ...(
+      current.settings.portals ??
+      current.schema.properties.portals?.default ??
+      []
+    ).filter(portal => !ours.has(portal.id)),
+    ...portals
+  ];
+  const put = async (raw: string) => {
+    const response = await page.request.put(url, { data: { raw } });
+    expect(response.status()).toBe(204);
+  };
+  const userFile = path.join(
+    BENCH_USER_SETTINGS_DIR,
+    'jupyterlab-portal-token',
+    'plugin.jupyterlab-settings'
+  );
+  const use = async (where: PortalsWhere) => {
+    if (where === 'user settings') {
+      fs.rmSync(BENCH_OVERRIDES_FILE, { force: true });
+      await put(JSON.stringify({ portals: list }, null, 2));
+      // Only in the benchmark server's own settings directory (see BENCH_USER_SETTINGS_DIR).
+      expect(
+        fs.existsSync(userFile) && fs.readFileSync(userFile, 'utf-8'),
+        `the settings in ${BENCH_USER_SETTINGS_DIR}`
+      ).toContain(JSON.stringify(portals[0].id));
+      return { portals: list.length, bytes: fs.statSync(userFile).size };
+    }
+    // A user's own list would hide the administrator's.
+    expect(current.settings.portals).toBeUndefined();
+    await put(current.raw);
+    fs.mkdirSync(path.dirname(BENCH_OVERRIDES_FILE), { recursive: true });
+    fs.writeFileSync(
+      BENCH_OVERRIDES_FILE,
+      JSON.stringify({ [PLUGIN_ID]: { portals: list } }, null, 2)
+    );
+    // JupyterLab's settings API keeps the overrides it read at start (so it cannot confirm
+    // this); the relay reads them on every call: a relayed call answered by the portal, with
+    // the user's settings empty, is the proof.
+    return {
+      portals: list.length,
+      bytes: fs.statSync(BENCH_OVERRIDES_FILE).size
+    };
+  };
+  try {
+    return await body(use);
+  } finally {
+    fs.rmSync(BENCH_OVERRIDES_FILE, { force: true });
+    await put(current.raw);
+  }
 }

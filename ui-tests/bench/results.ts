@@ -36,7 +36,8 @@ export const ROW_ORDER = [
   'first-cell race, typed',
   'launch injection',
   'leaks',
-  'portal cost'
+  'portal cost',
+  'relay'
 ] as const;
 
 /** A row's key. */
