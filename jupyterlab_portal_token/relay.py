@@ -31,6 +31,7 @@ import re
 import socket
 import ssl
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,6 +235,69 @@ def default_lab_dirs() -> LabDirs:
         user_settings_dir=user_settings_dir,
         labextensions_path=tuple(jupyter_path("labextensions")),
     )
+
+
+#: A settings file changed this recently (seconds) is always read again: a file system's
+#: timestamps may not tell two writes within one tick apart.
+SETTINGS_SETTLE_S = 2.0
+
+
+def settings_files(dirs: LabDirs) -> list[Path]:
+    """The files whose content decides the ``portals`` setting (the schema aside)."""
+    from jupyter_core.paths import jupyter_config_path
+
+    app = Path(dirs.app_settings_dir)
+    files = [
+        Path(dirs.user_settings_dir, *PLUGIN_ID.split(":", 1)).with_suffix(
+            ".jupyterlab-settings"
+        ),
+        app / "overrides.json",
+        app / "overrides.json5",
+    ]
+    overrides_d = app / "overrides.d"
+    if overrides_d.is_dir():
+        files.extend(sorted(overrides_d.iterdir()))
+    files.extend(
+        Path(folder, "labconfig", "default_setting_overrides.json")
+        for folder in jupyter_config_path()
+    )
+    return files
+
+
+def settings_stamp(dirs: LabDirs, now: float) -> tuple[Any, ...] | None:
+    """What the settings files are now (size, times, inode), or None when one just changed."""
+    stamp: list[Any] = [dirs]
+    for path in settings_files(dirs):
+        try:
+            st = path.stat()
+        except OSError:
+            stamp.append((str(path), None))
+            continue
+        if now - st.st_mtime < SETTINGS_SETTLE_S:
+            return None
+        stamp.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(stamp)
+
+
+class SettingsCache:
+    """The last ``portals`` setting read, kept while no settings file changes.
+
+    Parsing the user's JSON5 settings costs milliseconds on every relayed call; their files'
+    stat costs microseconds.
+    """
+
+    def __init__(self) -> None:
+        self._stamp: tuple[Any, ...] | None = None
+        self._portals: list[Any] = []
+
+    def portals(self, dirs: LabDirs, now: float) -> list[Any]:
+        """The composite ``portals`` setting, read again only when a file changed."""
+        stamp = settings_stamp(dirs, now)
+        if stamp is not None and stamp == self._stamp:
+            return self._portals
+        portals = read_portal_settings(dirs)
+        self._stamp, self._portals = stamp, portals
+        return portals
 
 
 def read_portal_settings(dirs: LabDirs) -> list[Any]:
@@ -603,6 +667,7 @@ class PortalTokenRelay(LoggingConfigurable):
         self._serverapp = serverapp
         self._dirs: LabDirs | None = None
         self.cookies = CookieJars()
+        self._settings = SettingsCache()
 
     @property
     def dirs(self) -> LabDirs:
@@ -613,7 +678,7 @@ class PortalTokenRelay(LoggingConfigurable):
 
     def portals(self) -> dict[str, Portal | None]:
         """The configured portals, read from the settings now."""
-        return configured_portals(read_portal_settings(self.dirs))
+        return configured_portals(self._settings.portals(self.dirs, time.time()))
 
     def portal(self, portal_id: str) -> Portal:
         """The configured portal of that id. Raises :class:`RelayError` 404 (or 400)."""
