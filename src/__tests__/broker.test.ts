@@ -55,28 +55,20 @@ function inputReplies(server: TestServer): number {
   ).length;
 }
 
-/** Resolve once `check` holds, polling (real kernels answer in their own time). */
-async function until(check: () => boolean, ms = 30000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) {
-      throw new Error('timed out');
-    }
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
-}
-
-/** `until` for checks that ask the server. */
-async function eventually(
-  check: () => Promise<boolean>,
-  ms = 10000
+/**
+ * Resolve once `check` holds, polling: real kernels and the server answer in their own time.
+ * A check may ask the server (async) or look at the page (sync).
+ */
+async function until(
+  check: () => boolean | Promise<boolean>,
+  ms = 30000
 ): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) {
       throw new Error('timed out');
     }
-    await new Promise(resolve => setTimeout(resolve, 100));
+    await new Promise(resolve => setTimeout(resolve, 50));
   }
 }
 
@@ -130,8 +122,9 @@ describe('token broker with the real server half', () => {
     );
     // And the server learns that it holds this version (for a page loaded later).
     const version = kept[0].version;
-    await eventually(
-      async () => (await first.broker.held(running.id)).xdmod === version
+    await until(
+      async () => (await first.broker.held(running.id)).xdmod === version,
+      10000
     );
   });
 
@@ -172,9 +165,11 @@ describe('token broker with the real server half', () => {
       expect(await second.model.revoke()).toBe(true);
       expect(await second.broker.list()).toEqual([]);
       // Scrubbed over the injector's own connection, which this cell does not queue behind.
-      await eventually(
+      await until(
         async () =>
-          (await run(running, pythonFingerprint('XDMOD_API_TOKEN'))) === 'unset'
+          (await run(running, pythonFingerprint('XDMOD_API_TOKEN'))) ===
+          'unset',
+        10000
       );
       const after = await server.kernelManager.startNew({ name: 'python3' });
       await after.info;
@@ -200,7 +195,10 @@ describe('token broker with the real server half', () => {
       try {
         await fourth.model.refresh();
         expect(fourth.model.state).toBe('none');
-        await eventually(async () => (await fourth.broker.list()).length === 0);
+        await until(
+          async () => (await fourth.broker.list()).length === 0,
+          10000
+        );
       } finally {
         fourth.model.dispose();
         fourth.injector.dispose();

@@ -14,25 +14,13 @@ import { nullTranslator } from '@jupyterlab/translation';
 import type { IRunningPortal } from '../../demo/src/server';
 import { describeError } from '../actions';
 import { AxivionClient } from '../portals/axivion';
-import { PortalError } from '../portals/errors';
 import { SodarClient } from '../portals/sodar';
 import { XdmodClient } from '../portals/xdmod';
-import { startDemo } from '../portals/__tests__/portal-helpers';
+import { rejection, startDemo } from '../portals/__tests__/portal-helpers';
 import type { IPortalConfig } from '../tokens';
 import { TestServer } from './injection-server';
 
 const DEMO = { username: 'demo', password: 'demo' };
-
-/** The PortalError a call fails with. */
-async function failure(promise: Promise<unknown>): Promise<PortalError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PortalError);
-    return error as PortalError;
-  }
-  throw new Error('the call succeeded');
-}
 
 /** Jupyter's cookies, kept between calls as a browser would. */
 const jar = new Map<string, string>();
@@ -134,7 +122,7 @@ describe('portal clients through the relay', () => {
       })
     ).toBe(200);
     // A wrong password is the portal's 401, told as such.
-    const wrong = await failure(
+    const wrong = await rejection(
       client.create({ username: 'demo', password: 'nope' })
     );
     expect(wrong.reason).toBe('bad-credentials');
@@ -173,7 +161,7 @@ describe('portal clients through the relay', () => {
     const client = new XdmodClient(configs.xdmod, relayed(configs.xdmod));
     expect(client.capabilities.credentials).toBe('sign-in');
     expect((await client.status()).signedIn).toBe(false);
-    const wrong = await failure(
+    const wrong = await rejection(
       client.signIn({ username: 'demo', password: 'nope' })
     );
     expect(wrong.reason).toBe('bad-credentials');
@@ -199,7 +187,7 @@ describe('portal clients through the relay', () => {
       ...configs.sodar,
       id: 'stranger'
     };
-    const refused = await failure(
+    const refused = await rejection(
       new SodarClient(stranger, relayed(stranger)).create(DEMO)
     );
     expect(refused.reason).toBe('relay');
@@ -253,7 +241,7 @@ describe('the relay turned off by the administrator', () => {
         ).status()
     ];
     for (const call of calls) {
-      const error = await failure(call());
+      const error = await rejection(call());
       expect(error.reason).toBe('relay');
       expect(describeError(error, 'Portal', trans)).toContain(
         'PortalTokenRelay.enabled'
