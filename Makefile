@@ -12,7 +12,6 @@ PIP := $(VENV)/bin/pip --retries 0 -q
 JUPYTER := $(VENV)/bin/jupyter
 STAMPS := .stamps
 PORT ?= 8800
-LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 SRC := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 DEMO_SRC := $(shell find demo/src -type f 2>/dev/null) demo/tsconfig.json
 PY_SRC := pyproject.toml install.json $(shell find jupyterlab_portal_token -name '*.py') \
@@ -21,7 +20,7 @@ PY_SRC := pyproject.toml install.json $(shell find jupyterlab_portal_token -name
 .PHONY: demo test lint jest pytest ui-test dist build setup clean help bench
 
 help:
-	@echo "make demo   set up and run the demo portal with JupyterLab at http://127.0.0.1:$(PORT)/"
+	@echo "make demo   set up and run the demo portals on ports $(PORT) to $$(($(PORT) + 3)) with JupyterLab"
 	@echo "make test   set up and run every test (lint, jest, pytest, ui-tests)"
 	@echo "make dist   build the labextension and the wheel into dist/"
 
@@ -62,12 +61,6 @@ $(STAMPS)/installed: $(STAMPS)/dist
 	$(PIP) install --no-deps --force-reinstall dist/*.whl
 	@touch $@
 
-# Demo configuration through overrides.json, as an administrator would preconfigure it.
-$(STAMPS)/overrides: $(STAMPS)/venv demo/overrides.json
-	mkdir -p $(LAB_SETTINGS)
-	cp demo/overrides.json $(LAB_SETTINGS)/overrides.json
-	@touch $@
-
 $(STAMPS)/chromium: | $(STAMPS)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@touch $@
@@ -79,12 +72,12 @@ $(STAMPS)/irkernel: $(STAMPS)/venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" R -q -e 'IRkernel::installspec(prefix = "$(CURDIR)/$(VENV)")' > /dev/null
 	@touch $@
 
-setup: $(STAMPS)/installed $(STAMPS)/overrides $(STAMPS)/demo-build
+setup: $(STAMPS)/installed $(STAMPS)/demo-build
 
 # --- the two commands -----------------------------------------------------------------------
 
 demo: setup $(STAMPS)/irkernel
-	@echo "Starting the demo portal on port $(PORT) (Ctrl-C stops it and JupyterLab)"
+	@echo "Starting the demo portals on ports $(PORT) to $$(($(PORT) + 3)) (Ctrl-C stops them and JupyterLab)"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) JUPYTER_COMMAND="$(CURDIR)/$(JUPYTER)" \
 		JUPYTER_ROOT_DIR="$${JUPYTER_ROOT_DIR:-$(CURDIR)/demo/notebooks}" node demo/lib/main.js
 

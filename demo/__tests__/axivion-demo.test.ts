@@ -18,8 +18,13 @@ function url(path: string): URL {
   return new URL(path, portal.url);
 }
 
+/** A path of the dashboard, on its own origin. */
+function axivionUrl(path: string): URL {
+  return new URL(path, portal.axivionOrigin);
+}
+
 async function info(authorization = BASIC) {
-  const response = await fetch(url('axivion/api'), {
+  const response = await fetch(axivionUrl('axivion/api'), {
     headers: { Authorization: authorization }
   });
   expect(response.status).toBe(200);
@@ -28,7 +33,7 @@ async function info(authorization = BASIC) {
 
 async function createToken(description = 'demo test') {
   const { csrfToken } = await info();
-  const response = await fetch(url('axivion/api/users/alice/tokens'), {
+  const response = await fetch(axivionUrl('axivion/api/users/alice/tokens'), {
     method: 'POST',
     headers: {
       Authorization: BASIC,
@@ -57,14 +62,14 @@ async function hook(path: string, body: unknown) {
 it('logs request lines only: no password, token or CSRF token', async () => {
   const created = await createToken();
   const { csrfToken } = await info(`AxToken ${created.token}`);
-  const data = await fetch(url('axivion/api/projects'), {
+  const data = await fetch(axivionUrl('axivion/api/projects'), {
     headers: {
       Authorization: `Basic ${Buffer.from(`alice:${created.token}`).toString('base64')}`
     }
   });
   expect(data.status).toBe(200);
   const deleted = await fetch(
-    url(`axivion/api/tokens/${encodeURIComponent(created.id)}`),
+    axivionUrl(`axivion/api/tokens/${encodeURIComponent(created.id)}`),
     {
       method: 'DELETE',
       headers: { Authorization: BASIC, 'AX-CSRF-Token': csrfToken }
@@ -94,9 +99,12 @@ describe('faults', () => {
       expect((await hook('faults', { route, status: 502, times: 1 })).ok).toBe(
         true
       );
-      const response = await fetch(url('axivion/api/users/alice/tokens'), {
-        headers: { Authorization: BASIC }
-      });
+      const response = await fetch(
+        axivionUrl('axivion/api/users/alice/tokens'),
+        {
+          headers: { Authorization: BASIC }
+        }
+      );
       expect(response.status).toBe(502);
       expect(await response.json()).toEqual(
         expect.objectContaining({
@@ -110,7 +118,7 @@ describe('faults', () => {
       status: 500,
       message: 'Database unavailable'
     });
-    const response = await fetch(url('axivion/api/tokens/anything'), {
+    const response = await fetch(axivionUrl('axivion/api/tokens/anything'), {
       headers: { Authorization: BASIC }
     });
     expect(response.status).toBe(500);
@@ -123,7 +131,7 @@ describe('faults', () => {
       malformed: true,
       times: 1
     });
-    const malformed = await fetch(url('axivion/api'), {
+    const malformed = await fetch(axivionUrl('axivion/api'), {
       headers: { Authorization: BASIC }
     });
     expect(malformed.status).toBe(200);
@@ -131,7 +139,7 @@ describe('faults', () => {
 
     await hook('faults', { route: 'GET /axivion/', hangMs: 300, times: 1 });
     const started = Date.now();
-    const slow = await fetch(url('axivion/'), {
+    const slow = await fetch(axivionUrl('axivion/'), {
       headers: { Authorization: BASIC, Accept: 'application/json' }
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
@@ -151,7 +159,7 @@ describe('test hooks', () => {
   it('expire-csrf makes every CSRF token handed out so far expire', async () => {
     const { csrfToken } = await info();
     expect((await hook('axivion/expire-csrf', {})).status).toBe(200);
-    const response = await fetch(url('axivion/api/tokens'), {
+    const response = await fetch(axivionUrl('axivion/api/tokens'), {
       method: 'DELETE',
       headers: {
         Authorization: BASIC,
@@ -167,11 +175,11 @@ describe('test hooks', () => {
   it('reset forgets every token', async () => {
     const created = await createToken();
     await fetch(url('__demo__/reset'), { method: 'POST' });
-    const list = await fetch(url('axivion/api/users/alice/tokens'), {
+    const list = await fetch(axivionUrl('axivion/api/users/alice/tokens'), {
       headers: { Authorization: BASIC }
     });
     expect(await list.json()).toEqual([]);
-    const refused = await fetch(url('axivion/api/projects'), {
+    const refused = await fetch(axivionUrl('axivion/api/projects'), {
       headers: { Authorization: `AxToken ${created.token}` }
     });
     expect(refused.status).toBe(401);
@@ -180,18 +188,20 @@ describe('test hooks', () => {
 
 describe('routing', () => {
   it('sends /axivion to /axivion/', async () => {
-    const response = await fetch(url('axivion'), { redirect: 'manual' });
+    const response = await fetch(axivionUrl('axivion'), {
+      redirect: 'manual'
+    });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/axivion/');
   });
 
   it('answers unknown routes with 404 and wrong methods with 405, as error bodies', async () => {
-    const missing = await fetch(url('axivion/api/nothing'), {
+    const missing = await fetch(axivionUrl('axivion/api/nothing'), {
       headers: { Authorization: BASIC }
     });
     expect(missing.status).toBe(404);
     expect((await missing.json()).type).toBe('NotFoundException');
-    const method = await fetch(url('axivion/api/projects'), {
+    const method = await fetch(axivionUrl('axivion/api/projects'), {
       method: 'PUT',
       headers: { Authorization: BASIC }
     });
@@ -199,10 +209,13 @@ describe('routing', () => {
     await method.body?.cancel();
   });
 
-  it('leaves XDMoD at the root', async () => {
+  it('leaves XDMoD to its own origin', async () => {
     const response = await fetch(url('rest/users/current/api/token'));
     expect(response.status).toBe(401);
     expect((await response.json()).message).toBe('Session Expired');
+    const elsewhere = await fetch(axivionUrl('rest/users/current/api/token'));
+    expect(elsewhere.status).toBe(404);
+    await elsewhere.body?.cancel();
   });
 });
 

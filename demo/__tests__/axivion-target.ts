@@ -3,7 +3,7 @@
  * HTTP client on top of fetch that knows the dashboard's authentication and CSRF header.
  *
  * By default the suite runs against the demo portal started in-process (base URL
- * `<demo>/axivion/`). To run it against a real Axivion Dashboard, set `AXIVION_CONTRACT_URL`
+ * the demo dashboard at `axivion/` on its own origin). To run it against a real Axivion Dashboard, set `AXIVION_CONTRACT_URL`
  * (the dashboard's base URL, e.g. `https://axivion.example.org/axivion/`),
  * `AXIVION_CONTRACT_USER` and `AXIVION_CONTRACT_PASSWORD` (a test account). The suite deletes
  * only the tokens it created itself. Tests that need the demo's test hooks, extra accounts
@@ -24,14 +24,14 @@ export const AGAINST_DEMO = againstDemo('AXIVION');
 /** The header that carries the CSRF token. */
 export const CSRF_HEADER = 'AX-CSRF-Token';
 
-/** A dashboard to test; its base URL is the demo's `<url>axivion/`. */
+/** A dashboard to test; its base URL is the demo's dashboard on its own origin. */
 export type IAxivionTarget = IPortalTarget;
 
 /** Opens the dashboard under test: the real one from the environment, or a fresh demo. */
 export function openTarget(
   options: IPortalOptions = {}
 ): Promise<IAxivionTarget> {
-  return openPortalTarget('AXIVION', 'axivion/', options);
+  return openPortalTarget('AXIVION', 'axivion', options);
 }
 
 /** How a request authenticates. */

@@ -25,12 +25,12 @@ export function againstDemo(portal: string): boolean {
 }
 
 /**
- * Opens the portal under test: the real one from the environment, or a fresh demo whose
- * portal lives at `demoPath` (e.g. `sodar/`, '' for the root) and signs in as alice.
+ * Opens the portal under test: the real one from the environment, or a fresh demo (each
+ * portal on its own origin, `site` names which) that signs in as alice.
  */
 export async function openPortalTarget(
   portal: string,
-  demoPath: string,
+  site: 'xdmod' | 'sodar' | 'axivion',
   options: IPortalOptions = {}
 ): Promise<IPortalTarget> {
   if (!againstDemo(portal)) {
@@ -50,7 +50,9 @@ export async function openPortalTarget(
     ...options
   });
   return {
-    base: `${demo.url}${demoPath}`,
+    base: { xdmod: demo.url, sodar: demo.sodarUrl, axivion: demo.axivionUrl }[
+      site
+    ],
     demoBase: demo.url,
     username: 'alice',
     password: 'alice-password',

@@ -6,8 +6,12 @@ import { IPortalOptions, IRunningPortal, startPortal } from '../src/server';
 
 /** A demo portal for the tests of one file or one `describe`. */
 export interface IDemoPortal {
-  /** Its base URL, with a trailing slash (once the tests run). */
+  /** XDMoD's base URL (also the test hooks'), with a trailing slash (once the tests run). */
   readonly url: string;
+  /** SODAR's origin, e.g. `http://127.0.0.1:8801/` (SODAR itself is at `sodar/` below it). */
+  readonly sodarOrigin: string;
+  /** The Axivion Dashboard's origin (the dashboard is at `axivion/` below it). */
+  readonly axivionOrigin: string;
   /** The log lines it wrote, oldest first (none when the options give another logger). */
   readonly lines: string[];
 }
@@ -30,12 +34,21 @@ export function useDemoPortal(options: IPortalOptions = {}): IDemoPortal {
   afterAll(async () => {
     await running?.close();
   });
+  const started = (): IRunningPortal => {
+    if (!running) {
+      throw new Error('The demo portal has not started yet.');
+    }
+    return running;
+  };
   return {
     get url() {
-      if (!running) {
-        throw new Error('The demo portal has not started yet.');
-      }
-      return running.url;
+      return started().url;
+    },
+    get sodarOrigin() {
+      return new URL('/', started().sodarUrl).href;
+    },
+    get axivionOrigin() {
+      return new URL('/', started().axivionUrl).href;
     },
     lines
   };

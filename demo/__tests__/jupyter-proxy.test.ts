@@ -170,6 +170,113 @@ it(
   TIMEOUT
 );
 
+describe('the hub: the same JupyterLab on no portal’s origin', () => {
+  const hub = (path: string, init: RequestInit = {}) =>
+    fetch(new URL(path, portal.hubUrl), { redirect: 'manual', ...init });
+  let hubCookie: string;
+
+  it('is on a port of its own, behind its own sign-in', async () => {
+    const origins = [portal.url, portal.sodarUrl, portal.axivionUrl];
+    expect(origins.map(url => new URL(url).port)).not.toContain(
+      new URL(portal.hubUrl!).port
+    );
+    const page = await hub('jupyter/lab', { headers: { Accept: 'text/html' } });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe(
+      '/hub/login?next=%2Fjupyter%2Flab'
+    );
+    // A browser sends a host's cookies to all its ports: XDMoD's session opens no hub.
+    const withPortalSession = await hub('jupyter/api/status', {
+      headers: { Cookie: cookie }
+    });
+    expect(withPortalSession.status).toBe(401);
+    await withPortalSession.body?.cancel();
+  });
+
+  it('signs a person in to the hub and serves JupyterLab there', async () => {
+    const form = (password: string) =>
+      hub('hub/login', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'text/html'
+        },
+        body: `username=demo&password=${password}&next=%2Fjupyter%2Flab`
+      });
+    const wrong = await form('nope');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Invalid username or password.');
+    const right = await form('demo');
+    expect(right.status).toBe(303);
+    expect(right.headers.get('location')).toBe('/jupyter/lab');
+    hubCookie = right.headers
+      .getSetCookie()
+      .map(header => header.split(';')[0])
+      .join('; ');
+    const lab = await hub('jupyter/lab', {
+      headers: { Cookie: hubCookie, Accept: 'text/html' }
+    });
+    expect(lab.status).toBe(200);
+    expect(await lab.text()).toContain('"baseUrl": "/jupyter/"');
+    // The hub's session opens no portal: XDMoD still sees no one signed in.
+    const xdmod = await get('rest/users/current/api/token', {
+      Cookie: hubCookie
+    });
+    expect(xdmod.status).toBe(401);
+    await xdmod.body?.cancel();
+  });
+
+  it('upgrades WebSockets for a hub session only', async () => {
+    const created = await hub('jupyter/api/kernels', {
+      method: 'POST',
+      headers: { Cookie: hubCookie, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'python3' })
+    });
+    expect(created.status).toBe(201);
+    const kernel = (await created.json()) as { id: string };
+    const path = `/jupyter/api/kernels/${kernel.id}/channels?session_id=hub`;
+    try {
+      const refused = await upgrade(path, { Cookie: cookie }, portal.hubUrl);
+      expect(refused.status).toBe(401);
+      refused.socket.destroy();
+      const opened = await upgrade(
+        path,
+        { Cookie: hubCookie, Origin: portal.hubUrl!.replace(/\/$/, '') },
+        portal.hubUrl
+      );
+      expect(opened.status).toBe(101);
+      opened.socket.destroy();
+    } finally {
+      await hub(`jupyter/api/kernels/${kernel.id}`, {
+        method: 'DELETE',
+        headers: { Cookie: hubCookie }
+      });
+    }
+  });
+});
+
+// JupyterLab puts the administrator's overrides into the schema's defaults.
+it('gives JupyterLab the portals at their own origins, as overrides.json', async () => {
+  const settings = await get(
+    'jupyter/lab/api/settings/jupyterlab-portal-token:plugin',
+    { Cookie: cookie }
+  );
+  expect(settings.status).toBe(200);
+  const portals = (
+    (await settings.json()) as {
+      schema: {
+        properties: { portals: { default: { id: string; url: string }[] } };
+      };
+    }
+  ).schema.properties.portals.default;
+  expect(portals.map(({ id, url }) => [id, url])).toEqual([
+    ['xdmod', portal.url],
+    ['sodar', portal.sodarUrl],
+    ['axivion', portal.axivionUrl]
+  ]);
+  expect(existsSync(portal.overridesFile!)).toBe(true);
+});
+
 it('keeps the upstream token out of the log', () => {
   // JupyterLab prints its URL with the token at start-up; the portal masks it.
   expect(lines).toContainEqual(
@@ -187,6 +294,8 @@ it(
     const upstream = `http://127.0.0.1:${portal.jupyterPort}/jupyter/api/status`;
     await portal.close();
     await expect(fetch(upstream)).rejects.toThrow();
+    await expect(fetch(portal.hubUrl!)).rejects.toThrow();
+    expect(existsSync(portal.overridesFile!)).toBe(false);
   },
   TIMEOUT
 );
@@ -194,10 +303,11 @@ it(
 /** Opens a WebSocket handshake by hand (Node 20 has no WebSocket client). */
 function upgrade(
   path: string,
-  headers: Record<string, string>
+  headers: Record<string, string>,
+  base: string = portal.url
 ): Promise<{ status: number; socket: Socket; head: Buffer }> {
   return new Promise((resolvePromise, reject) => {
-    const req = request(new URL(path, portal.url), {
+    const req = request(new URL(path, base), {
       headers: {
         ...headers,
         Connection: 'Upgrade',

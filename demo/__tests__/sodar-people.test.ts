@@ -8,7 +8,11 @@ import { basic, TOKENS_ACCEPT } from './sodar-target';
 
 const portal = useDemoPortal({ testHooks: true });
 const { lines } = portal;
-const browse = browser(portal);
+const browse = browser({
+  get url() {
+    return portal.sodarOrigin;
+  }
+});
 
 afterEach(async () => {
   await fetch(new URL('__demo__/reset', portal.url), { method: 'POST' });
@@ -23,7 +27,7 @@ async function signInAs(username: string, password: string) {
 }
 
 function apiLogin(body: Record<string, unknown> = {}, password = 'demo') {
-  return fetch(new URL('sodar/tokens/api/login', portal.url), {
+  return fetch(new URL('sodar/tokens/api/login', portal.sodarOrigin), {
     method: 'POST',
     headers: {
       Authorization: basic('demo', password),
@@ -35,9 +39,12 @@ function apiLogin(body: Record<string, unknown> = {}, password = 'demo') {
 }
 
 async function works(token: string): Promise<boolean> {
-  const response = await fetch(new URL('sodar/project/api/list', portal.url), {
-    headers: { Authorization: `Token ${token}` }
-  });
+  const response = await fetch(
+    new URL('sodar/project/api/list', portal.sodarOrigin),
+    {
+      headers: { Authorization: `Token ${token}` }
+    }
+  );
   await response.body?.cancel();
   return response.status === 200;
 }
@@ -279,7 +286,9 @@ describe('test hooks and faults on SODAR routes', () => {
         status: 429
       })
     });
-    const response = await fetch(new URL('sodar/project/api/list', portal.url));
+    const response = await fetch(
+      new URL('sodar/project/api/list', portal.sodarOrigin)
+    );
     expect(response.status).toBe(429);
     expect(await response.json()).toEqual({
       detail: 'Request was throttled.'
@@ -325,7 +334,9 @@ describe('test hooks and faults on SODAR routes', () => {
 
 describe('the API answers like DRF to odd requests', () => {
   it('answers 405 with Allow for a GET on the login route', async () => {
-    const response = await fetch(new URL('sodar/tokens/api/login', portal.url));
+    const response = await fetch(
+      new URL('sodar/tokens/api/login', portal.sodarOrigin)
+    );
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('POST, OPTIONS');
     expect(await response.json()).toEqual({
@@ -335,14 +346,17 @@ describe('the API answers like DRF to odd requests', () => {
 
   it('answers 400 for broken JSON and 500 for a non-integer expiry, deleting nothing', async () => {
     const kept = await (await apiLogin()).json();
-    const broken = await fetch(new URL('sodar/tokens/api/login', portal.url), {
-      method: 'POST',
-      headers: {
-        Authorization: basic('demo', 'demo'),
-        'Content-Type': 'application/json'
-      },
-      body: '{"expiry": '
-    });
+    const broken = await fetch(
+      new URL('sodar/tokens/api/login', portal.sodarOrigin),
+      {
+        method: 'POST',
+        headers: {
+          Authorization: basic('demo', 'demo'),
+          'Content-Type': 'application/json'
+        },
+        body: '{"expiry": '
+      }
+    );
     expect(broken.status).toBe(400);
     expect((await broken.json()).detail).toMatch(/^JSON parse error - /);
     const soon = await apiLogin({ expiry: 'soon' });
@@ -353,7 +367,7 @@ describe('the API answers like DRF to odd requests', () => {
 
   it('takes form-encoded fields like DRF', async () => {
     const response = await fetch(
-      new URL('sodar/tokens/api/login', portal.url),
+      new URL('sodar/tokens/api/login', portal.sodarOrigin),
       {
         method: 'POST',
         headers: {

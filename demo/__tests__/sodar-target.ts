@@ -2,7 +2,7 @@
  * The SODAR contract suite's view of a portal: where it is, who signs in, and small helpers
  * for the token login and the data route, on top of fetch.
  *
- * By default the suite runs against the demo portal started in-process (base `<url>sodar/`).
+ * By default the suite runs against the demo portal started in-process (SODAR at `sodar/` on its own origin).
  * To run it against a real SODAR, set `SODAR_CONTRACT_URL` (e.g. `https://sodar.example.org/`),
  * `SODAR_CONTRACT_USER` and `SODAR_CONTRACT_PASSWORD`: a test account whose API tokens the
  * suite may delete (every token login replaces all of them). Tests that need the demo's test
@@ -35,12 +35,12 @@ export const PROJECTS_MEDIA =
 /** The Accept header sodar-cli sends to the projectroles API. */
 export const PROJECTS_ACCEPT = `${PROJECTS_MEDIA}; version=1.0`;
 
-/** A SODAR to test; its base URL is the demo's `<url>sodar/`. */
+/** A SODAR to test; its base URL is the demo's SODAR on its own origin. */
 export type ISodarTarget = IPortalTarget;
 
 /** Opens the portal under test: the real one from the environment, or a fresh demo. */
 export function openSodar(options: IPortalOptions = {}): Promise<ISodarTarget> {
-  return openPortalTarget('SODAR', 'sodar/', options);
+  return openPortalTarget('SODAR', 'sodar', options);
 }
 
 /** `Authorization: Basic …` for a user name and password (UTF-8). */

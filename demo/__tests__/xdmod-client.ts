@@ -34,7 +34,7 @@ export interface IContractTarget extends IPortalTarget {
 export async function openTarget(
   options: IPortalOptions = {}
 ): Promise<IContractTarget> {
-  const target = await openPortalTarget('XDMOD', '', {
+  const target = await openPortalTarget('XDMOD', 'xdmod', {
     corsOrigins: [DEMO_CORS_ORIGIN],
     ...options
   });

@@ -2,7 +2,8 @@
  * The demo portal's command line: `node demo/lib/main.js`.
  *
  * Environment:
- * - `PORT` (default 8800; the host is always 127.0.0.1)
+ * - `PORT` (default 8800; the host is always 127.0.0.1): XDMoD's port; SODAR, the Axivion
+ *   Dashboard and the hub listen on the three after it
  * - `XDMOD_TOKEN_LIFETIME` (default "6 months"; e.g. "3 hours", "10 seconds", or seconds)
  * - `XDMOD_CORS_ORIGINS` (comma-separated exact origins)
  * - `DEMO_TEST_HOOKS=1` (serve /__demo__/… for tests)
@@ -49,16 +50,44 @@ export function optionsFromEnv(
   };
 }
 
-/** The message for a port that cannot be used. */
+/** How many ports the demo takes from `PORT` on: XDMoD's, SODAR's, Axivion's, the hub's. */
+export const PORTS_USED = 4;
+
+/**
+ * The message for a port that cannot be used (`port` is PORT; Node's error names the one
+ * of the demo's ports that failed).
+ */
 export function listenErrorMessage(port: number, error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
+  const failed = (error as { port?: number }).port ?? port;
+  const range = `the demo uses ports ${port} to ${port + PORTS_USED - 1}`;
   if (code === 'EADDRINUSE') {
-    return `Port ${port} is busy: another program listens on ${HOST}:${port}. Stop it or set PORT to another port.`;
+    return `Port ${failed} is busy: another program listens on ${HOST}:${failed}. Stop it or set PORT to another port (${range}).`;
   }
   if (code === 'EACCES') {
-    return `Port ${port} is not allowed: ${error.message}. Set PORT to another port.`;
+    return `Port ${failed} is not allowed: ${error.message}. Set PORT to another port (${range}).`;
   }
   return error.message;
+}
+
+/** What `make demo` prints once everything answers: every address, the ready line last. */
+export function startedMessage(portal: IRunningPortal): string {
+  const lines = [
+    'The demo portals, each on its own origin:',
+    `  XDMoD              ${portal.url}`,
+    `  SODAR              ${portal.sodarUrl}`,
+    `  Axivion Dashboard  ${portal.axivionUrl}`
+  ];
+  if (portal.hubUrl) {
+    lines.push(
+      'JupyterLab, two ways (the same server; sign in as demo / demo):',
+      `  on XDMoD's origin, behind its sign-in   ${portal.url}jupyter/lab`,
+      `  on a hub's own origin, as a JupyterHub   ${portal.hubUrl}jupyter/lab`,
+      `JupyterLab's portal settings (written by the demo): ${portal.overridesFile}`
+    );
+  }
+  lines.push(`Open ${portal.url} and sign in as demo / demo`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function main(): Promise<void> {
@@ -96,7 +125,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  process.stdout.write(`Open ${portal.url} and sign in as demo / demo\n`);
+  process.stdout.write(startedMessage(portal));
 }
 
 if (require.main === module) {

@@ -1,9 +1,11 @@
 /**
- * The demo portal server: an Open XDMoD portal on 127.0.0.1 with JupyterLab on the same
- * origin under `/jupyter/`, as XDMoD's hosted JupyterHub serves it.
+ * The demo server, laid out as real deployments are, each on its own loopback origin:
+ * an Open XDMoD portal with JupyterLab under `/jupyter/` behind its sign-in (as XDMoD's
+ * hosted JupyterHub serves it), SODAR and the Axivion Dashboard (no CORS headers, as the
+ * real ones), and a hub that serves the same JupyterLab on no portal's origin.
  *
- * Portals are modules ({@link IPortalModule}); the server owns the listener, logging,
- * the test hooks and the JupyterLab gate and proxy.
+ * Portals are modules ({@link IPortalModule}); the server owns the listeners, logging,
+ * the test hooks (on XDMoD's origin) and the JupyterLab gates and proxy.
  */
 import {
   createServer,
@@ -11,7 +13,10 @@ import {
   Server,
   ServerResponse
 } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 
 import { FaultRegistry, IFault } from './faults';
@@ -27,8 +32,11 @@ import {
 import { IJupyterLab, IJupyterOptions, startJupyterLab } from './jupyter';
 import { ILogger, requestLine, silentLogger, stderrLogger } from './log';
 import { createAxivionPortal, IAxivionOptions } from './axivion';
+import { AXIVION_BASE_PATH as AXIVION_BASE } from './axivion/urls';
+import { DemoHub } from './hub';
 import type { IPortalModule } from './portal';
 import { createSodarPortal, ISodarOptions } from './sodar';
+import { SODAR_BASE } from './sodar/pages';
 import { IDemoUser, UserDirectory } from './users';
 import { createXdmodPortal } from './xdmod';
 import { notFoundPage } from './xdmod/pages';
@@ -45,7 +53,10 @@ export const JUPYTER_BASE_URL = '/jupyter/';
 
 /** Options of {@link startPortal}. */
 export interface IPortalOptions {
-  /** The port on 127.0.0.1; 0 (the default) picks a free one. */
+  /**
+   * XDMoD's port on 127.0.0.1; SODAR listens on the next, the Axivion Dashboard on the one
+   * after, the hub on the fourth. 0 (the default) picks free ones.
+   */
   port?: number;
   /** XDMoD token lifetime: `"6 months"` (default), `"3 hours"`, `"10 seconds"`, or seconds. */
   tokenLifetime?: string | number;
@@ -54,7 +65,7 @@ export interface IPortalOptions {
   /** Axivion Dashboard settings (CSRF token lifetime, default token lifetime). */
   axivion?: IAxivionOptions;
   /** SODAR settings (lockout threshold and duration, time zone). */
-  sodar?: Omit<ISodarOptions, 'jupyter'>;
+  sodar?: ISodarOptions;
   /** Accounts in addition to `demo`/`demo` (id 17) and `alice`/`alice-password` (id 42). */
   users?: IDemoUser[];
   /** Serve `/__demo__/…` (faults, reset). Never on for people. */
@@ -69,44 +80,99 @@ export interface IPortalOptions {
 
 /** A running portal. */
 export interface IRunningPortal {
-  /** The portal's base URL, e.g. `http://127.0.0.1:8800/` (with a trailing slash). */
+  /**
+   * XDMoD's base URL, e.g. `http://127.0.0.1:8800/` (with a trailing slash), which also
+   * serves the test hooks and, behind XDMoD's sign-in, JupyterLab at `/jupyter/`.
+   */
   readonly url: string;
-  /** The port it listens on. */
+  /** XDMoD's port. */
   readonly port: number;
+  /** SODAR's base URL on its own origin, e.g. `http://127.0.0.1:8801/sodar/`. */
+  readonly sodarUrl: string;
+  /** The Axivion Dashboard's base URL on its own origin, e.g. `http://127.0.0.1:8802/axivion/`. */
+  readonly axivionUrl: string;
+  /**
+   * The hub's origin, e.g. `http://127.0.0.1:8803/`: JupyterLab at `/jupyter/` behind the
+   * hub's own sign-in, on no portal's origin; undefined without JupyterLab.
+   */
+  readonly hubUrl?: string;
   /**
    * JupyterLab's own loopback port (it answers only with the portal's secret token);
    * undefined without JupyterLab. For tests that check JupyterLab is reachable only
    * through the portal.
    */
   readonly jupyterPort?: number;
-  /** Stops the server and JupyterLab. Safe to call twice. */
+  /**
+   * The `overrides.json` the demo wrote for JupyterLab (the portals at their absolute
+   * addresses, as an administrator would list them); undefined without JupyterLab.
+   */
+  readonly overridesFile?: string;
+  /** Stops the servers and JupyterLab. Safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
- * Starts the demo portal and, unless `jupyter` is false, JupyterLab behind it.
- * Resolves once both answer. Rejects with `code: 'EADDRINUSE'` when the port is busy.
+ * Starts the demo portals, each on its own origin, and, unless `jupyter` is false, JupyterLab
+ * behind XDMoD and behind the hub. Resolves once all answer. Rejects with
+ * `code: 'EADDRINUSE'` when a port is busy.
  */
 export async function startPortal(
   options: IPortalOptions = {}
 ): Promise<IRunningPortal> {
   const portal = new Private.Portal(options);
-  await portal.listen(options.port ?? 0);
   try {
+    await portal.listen(options.port ?? 0);
     await portal.startJupyter();
   } catch (error) {
     await portal.close();
     throw error;
   }
+  const origin = (site: Private.Site) =>
+    `http://${HOST}:${portal.portOf(site)}/`;
   return {
-    url: `http://${HOST}:${portal.port}/`,
-    port: portal.port,
+    url: origin('xdmod'),
+    port: portal.portOf('xdmod'),
+    sodarUrl: `${origin('sodar')}${SODAR_BASE.slice(1)}`,
+    axivionUrl: `${origin('axivion')}${AXIVION_BASE.slice(1)}`,
+    hubUrl: portal.hasHub ? origin('hub') : undefined,
     jupyterPort: portal.jupyterPort,
+    overridesFile: portal.overridesFile,
     close: () => portal.close()
   };
 }
 
+/**
+ * The portals as an administrator lists them in JupyterLab's `overrides.json`, at the
+ * absolute addresses of a running demo.
+ */
+export function demoOverrides(urls: {
+  xdmod: string;
+  sodar: string;
+  axivion: string;
+}): Record<string, unknown> {
+  return {
+    'jupyterlab-portal-token:plugin': {
+      portals: [
+        { id: 'xdmod', kind: 'xdmod', label: 'XDMoD (demo)', url: urls.xdmod },
+        { id: 'sodar', kind: 'sodar', label: 'SODAR (demo)', url: urls.sodar },
+        {
+          id: 'axivion',
+          kind: 'axivion',
+          label: 'Axivion Dashboard (demo)',
+          url: urls.axivion
+        }
+      ]
+    }
+  };
+}
+
 namespace Private {
+  /** The demo's origins: one per portal, and the hub's. */
+  export type Site = 'xdmod' | 'sodar' | 'axivion' | 'hub';
+
+  /** Their order: with a fixed port, XDMoD's is `port` and the others follow it. */
+  const SITES: readonly Site[] = ['xdmod', 'sodar', 'axivion', 'hub'];
+
   export class Portal {
     constructor(options: IPortalOptions) {
       this._options = options;
@@ -115,48 +181,73 @@ namespace Private {
           ? silentLogger
           : (options.logger ?? stderrLogger);
       const jupyter = options.jupyter !== false;
+      const users = new UserDirectory(options.users);
       const deps = {
-        users: new UserDirectory(options.users),
+        users,
         faults: this._faults,
         logger: this._logger,
         landingPath: jupyter ? `${JUPYTER_BASE_URL}lab` : '/'
       };
+      this._xdmod = createXdmodPortal(deps, {
+        tokenLifetime: options.tokenLifetime,
+        corsOrigins: options.corsOrigins,
+        jupyter
+      });
       this._modules = [
-        createXdmodPortal(deps, {
-          tokenLifetime: options.tokenLifetime,
-          corsOrigins: options.corsOrigins,
-          jupyter
-        }),
+        this._xdmod,
         createAxivionPortal(deps, options.axivion),
-        createSodarPortal(deps, { ...options.sodar, jupyter })
+        createSodarPortal(deps, options.sodar)
       ];
+      this._hub = jupyter ? new DemoHub(users) : undefined;
       for (const fault of options.faults ?? []) {
         this._faults.add(fault);
       }
-      this._server = createServer((req, res) => {
-        void this._onRequest(req, res);
-      });
-      this._server.on('upgrade', (req, socket, head) =>
-        this._onUpgrade(req, socket, head)
-      );
+      for (const site of SITES) {
+        if (site === 'hub' && !this._hub) {
+          continue;
+        }
+        const server = createServer((req, res) => {
+          void this._onRequest(site, req, res);
+        });
+        server.on('upgrade', (req, socket, head) =>
+          this._onUpgrade(site, req, socket, head)
+        );
+        this._servers.set(site, server);
+      }
     }
 
-    get port(): number {
-      return (this._server.address() as AddressInfo).port;
+    portOf(site: Site): number {
+      const server = this._servers.get(site);
+      return server ? (server.address() as AddressInfo).port : 0;
+    }
+
+    get hasHub(): boolean {
+      return this._hub !== undefined;
     }
 
     get jupyterPort(): number | undefined {
       return this._lab?.port;
     }
 
-    listen(port: number): Promise<void> {
-      return new Promise((resolve, reject) => {
-        this._server.once('error', reject);
-        this._server.listen(port, HOST, () => {
-          this._server.off('error', reject);
-          resolve();
+    get overridesFile(): string | undefined {
+      return this._settingsDir
+        ? join(this._settingsDir, 'overrides.json')
+        : undefined;
+    }
+
+    /** Listens on `port`, `port + 1`, … (or on free ports for 0), XDMoD's first. */
+    async listen(port: number): Promise<void> {
+      let index = 0;
+      for (const server of this._servers.values()) {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port === 0 ? 0 : port + index, HOST, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      });
+        index++;
+      }
     }
 
     async startJupyter(): Promise<void> {
@@ -164,11 +255,33 @@ namespace Private {
       if (jupyter === false) {
         return;
       }
+      // JupyterLab's settings directory, with the portals at this run's addresses.
+      this._settingsDir = await mkdtemp(join(tmpdir(), 'portal-token-demo-'));
+      const origin = (site: Site) => `http://${HOST}:${this.portOf(site)}/`;
+      await writeFile(
+        join(this._settingsDir, 'overrides.json'),
+        `${JSON.stringify(
+          demoOverrides({
+            xdmod: origin('xdmod'),
+            sodar: `${origin('sodar')}${SODAR_BASE.slice(1)}`,
+            axivion: `${origin('axivion')}${AXIVION_BASE.slice(1)}`
+          }),
+          null,
+          2
+        )}\n`
+      );
       this._lab = await startJupyterLab({
         ...jupyter,
+        args: [
+          `--LabApp.app_settings_dir=${this._settingsDir}`,
+          ...(jupyter?.args ?? [])
+        ],
         baseUrl: JUPYTER_BASE_URL,
         logger: this._logger,
-        stripCookies: this._modules.flatMap(m => m.sessionCookies)
+        stripCookies: [
+          ...this._modules.flatMap(m => m.sessionCookies),
+          ...(this._hub?.sessionCookies ?? [])
+        ]
       });
     }
 
@@ -180,22 +293,29 @@ namespace Private {
     }
 
     private async _close(): Promise<void> {
-      const closed = new Promise<void>(resolve => {
-        if (!this._server.listening) {
-          resolve();
-          return;
-        }
-        this._server.close(() => resolve());
-      });
-      this._server.closeAllConnections();
+      const closed = [...this._servers.values()].map(
+        server =>
+          new Promise<void>(resolve => {
+            if (!server.listening) {
+              resolve();
+              return;
+            }
+            server.close(() => resolve());
+            server.closeAllConnections();
+          })
+      );
       for (const socket of this._upgraded) {
         socket.destroy();
       }
-      await closed;
+      await Promise.all(closed);
       await this._lab?.stop();
+      if (this._settingsDir) {
+        await rm(this._settingsDir, { recursive: true, force: true });
+      }
     }
 
     private async _onRequest(
+      site: Site,
       req: IncomingMessage,
       res: ServerResponse
     ): Promise<void> {
@@ -207,10 +327,10 @@ namespace Private {
       try {
         const url = new URL(req.url ?? '/', `http://${HOST}`);
         const context: IRequestContext = { req, res, url, method };
-        if (await this._route(context)) {
+        if (await this._route(site, context)) {
           return;
         }
-        if (wantsHtml(req)) {
+        if (site === 'xdmod' && wantsHtml(req)) {
           sendHtml(res, 404, notFoundPage());
         } else {
           sendText(res, 404, 'Not found');
@@ -228,36 +348,51 @@ namespace Private {
       }
     }
 
-    private async _route(context: IRequestContext): Promise<boolean> {
+    /** Each origin serves its own portal; XDMoD's also the test hooks, and JupyterLab. */
+    private async _route(
+      site: Site,
+      context: IRequestContext
+    ): Promise<boolean> {
       const { pathname } = context.url;
-      if (pathname === '/__demo__' || pathname.startsWith('/__demo__/')) {
-        return this._options.testHooks ? this._testHook(context) : false;
-      }
-      if (pathname === '/jupyter' || pathname.startsWith(JUPYTER_BASE_URL)) {
-        this._jupyter(context);
-        return true;
-      }
-      for (const module of this._modules) {
-        if (await module.handle(context)) {
-          return true;
+      if (site === 'xdmod' && pathname.startsWith('/__demo__')) {
+        if (pathname === '/__demo__' || pathname.startsWith('/__demo__/')) {
+          return this._options.testHooks ? this._testHook(context) : false;
         }
       }
-      return false;
+      if (
+        (site === 'xdmod' || site === 'hub') &&
+        (pathname === '/jupyter' || pathname.startsWith(JUPYTER_BASE_URL))
+      ) {
+        this._jupyter(site, context);
+        return true;
+      }
+      if (site === 'hub') {
+        return this._hub!.handle(context);
+      }
+      return this._module(site).handle(context);
     }
 
-    /** The gate in front of JupyterLab: only signed-in people get through. */
-    private _jupyter({ req, res, url, method }: IRequestContext): void {
+    private _module(site: Exclude<Site, 'hub'>): IPortalModule {
+      return this._modules.find(m => m.name === site)!;
+    }
+
+    /** The gate in front of JupyterLab: only people signed in to XDMoD (or the hub) pass. */
+    private _jupyter(
+      site: Site,
+      { req, res, url, method }: IRequestContext
+    ): void {
       if (this._options.jupyter === false) {
         sendText(res, 404, 'JupyterLab is not part of this demo portal.');
         return;
       }
-      if (!this._signedIn(req)) {
+      if (!this._signedIn(site, req)) {
         if (method === 'GET' && wantsHtml(req)) {
           const next =
             url.pathname === '/jupyter'
               ? '/jupyter/lab'
               : url.pathname + url.search;
-          redirect(res, 302, `/?next=${encodeURIComponent(next)}`);
+          const login = site === 'hub' ? '/hub/login' : '/';
+          redirect(res, 302, `${login}?next=${encodeURIComponent(next)}`);
         } else {
           sendJson(res, 401, { message: 'Sign in to the portal first.' });
         }
@@ -274,7 +409,12 @@ namespace Private {
       this._lab.web(req, res);
     }
 
-    private _onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    private _onUpgrade(
+      site: Site,
+      req: IncomingMessage,
+      socket: Duplex,
+      head: Buffer
+    ) {
       // A browser may close its socket while JupyterLab still answers (a kernel just shut
       // down): the late write fails with EPIPE, which without a listener would end the process.
       socket.on('error', () => socket.destroy());
@@ -285,11 +425,15 @@ namespace Private {
           `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`
         );
       };
-      if (!path.startsWith(JUPYTER_BASE_URL) || !this._lab) {
+      if (
+        (site !== 'xdmod' && site !== 'hub') ||
+        !path.startsWith(JUPYTER_BASE_URL) ||
+        !this._lab
+      ) {
         refuse(404, 'Not Found');
         return;
       }
-      if (!this._signedIn(req)) {
+      if (!this._signedIn(site, req)) {
         refuse(401, 'Unauthorized');
         return;
       }
@@ -304,8 +448,9 @@ namespace Private {
       });
     }
 
-    private _signedIn(req: IncomingMessage): boolean {
-      return this._modules.some(module => module.signedInUser(req));
+    private _signedIn(site: Site, req: IncomingMessage): boolean {
+      const gate = site === 'hub' ? this._hub : this._xdmod;
+      return gate?.signedInUser(req) !== undefined;
     }
 
     /** `/__demo__/…`: faults, reset, and each module's own hooks. */
@@ -361,8 +506,11 @@ namespace Private {
     private _options: IPortalOptions;
     private _logger: ILogger;
     private _faults = new FaultRegistry();
+    private _xdmod: IPortalModule;
     private _modules: IPortalModule[];
-    private _server: Server;
+    private _hub?: DemoHub;
+    private _servers = new Map<Site, Server>();
+    private _settingsDir?: string;
     private _lab?: IJupyterLab;
     private _closing?: Promise<void>;
     private _upgraded = new Set<Duplex>();

@@ -90,8 +90,6 @@ export interface ISodarOptions {
   lockoutMs?: number;
   /** The portal's time zone for expiry dates (`Europe/Berlin` by default). */
   timeZone?: string;
-  /** Whether JupyterLab is served under /jupyter/ (for the home page's link). */
-  jupyter?: boolean;
 }
 
 /** Creates the SODAR portal module. */
@@ -123,7 +121,6 @@ class SodarPortal extends PortalModule<ISodarRoute> {
     this._timeZone = options.timeZone ?? DEFAULT_SODAR_TIME_ZONE;
     // Fail at start-up, not at the first token, on an unknown zone.
     offsetMinutes(new Date(), this._timeZone);
-    this._jupyter = options.jupyter ?? false;
   }
 
   signedInUser(req: IncomingMessage): IDemoUser | undefined {
@@ -364,7 +361,7 @@ class SodarPortal extends PortalModule<ISodarRoute> {
       redirect(res, 302, `${SODAR_BASE}login`);
       return;
     }
-    sendHtml(res, 200, sodarHomePage({ user, jupyter: this._jupyter }));
+    sendHtml(res, 200, sodarHomePage({ user }));
   }
 
   private async _loginPage({ req, res, url }: IRequestContext): Promise<void> {
@@ -520,7 +517,6 @@ class SodarPortal extends PortalModule<ISodarRoute> {
   private _lockout: SodarLockout;
   private _sessions = new SessionStore();
   private _timeZone: string;
-  private _jupyter: boolean;
 }
 
 namespace Private {

@@ -5,7 +5,6 @@
 import {
   htmlPage,
   ISignInState,
-  jupyterLink,
   newTokenNotice,
   signInForm,
   statusMessage
@@ -32,18 +31,13 @@ ${signInForm({
 }
 
 /** The home page of a signed-in user. */
-export function sodarHomePage(options: {
-  user: IDemoUser;
-  /** Whether JupyterLab is served under /jupyter/. */
-  jupyter: boolean;
-}): string {
+export function sodarHomePage(options: { user: IDemoUser }): string {
   return layout(
     'SODAR (demo)',
     `<h1>SODAR (demo)</h1>
 <p>Logged in as ${e(options.user.username)} (${e(options.user.name)})</p>
 <nav aria-label="SODAR">
 <ul>
-  ${jupyterLink(options.jupyter)}
   <li><a href="${SODAR_BASE}tokens/list">API Tokens</a></li>
 </ul>
 </nav>

@@ -75,7 +75,7 @@ describe('AxivionClient against the demo dashboard', () => {
 
   beforeAll(async () => {
     portal = await startDemo({ testHooks: true });
-    base = `${portal.url}axivion/`;
+    base = portal.axivionUrl;
   });
 
   afterAll(async () => {
@@ -345,7 +345,7 @@ describe('AxivionClient against the demo dashboard', () => {
   });
 
   it('reports a dashboard without the API (404) as not found', async () => {
-    const client = clientFor(`${portal.url}axivion/api/nothing/`);
+    const client = clientFor(`${portal.axivionUrl}api/nothing/`);
     const error = await rejection(client.signIn(alice));
     expect(error.reason).toBe('not-found');
     expect(error.status).toBe(404);
@@ -464,7 +464,7 @@ describe('AxivionClient with a user name that needs escaping', () => {
   });
 
   it('manages the tokens of lab\\carol/x', async () => {
-    const client = clientFor(`${portal.url}axivion/`);
+    const client = clientFor(portal.axivionUrl);
     await client.signIn({ username: 'lab\\carol/x', password: 'pw' });
     const created = await client.create({ label: 'odd', password: 'pw' });
     const status = await client.status();

@@ -60,7 +60,7 @@ describe('SodarClient against the demo portal', () => {
         { id: 77, username: 'jörg', password: 'pässwörd-✓', name: 'Jörg' }
       ]
     });
-    base = `${portal.url}sodar/`;
+    base = portal.sodarUrl;
     client = clientFor(base);
   });
 
