@@ -44,7 +44,7 @@ export type TokenState =
  * What the model is doing right now, for progress display.
  */
 export type TokenActivity =
-  'checking' | 'signing-in' | 'generating' | 'revoking' | null;
+  'checking' | 'signing-in' | 'signing-out' | 'generating' | 'revoking' | null;
 
 /**
  * One portal's token: a state machine over the portal client, with expiry timers and the kernel
@@ -308,12 +308,18 @@ export class PortalTokenModel implements IDisposable {
     });
   }
 
-  /** Forget the panel's sign-in and scrub the kernels (the portal's tokens stay valid). */
-  signOut(): void {
-    this.client.signOut?.();
-    this._tokens = [];
-    this._error = null;
-    this._setToken('signed-out', null, null);
+  /**
+   * Forget the panel's sign-in and scrub the kernels (the portal's tokens stay valid), then
+   * close the portal's session. Checks asked meanwhile wait for the portal to have closed it,
+   * so none finds it still open and signs the panel in again.
+   */
+  async signOut(): Promise<boolean> {
+    return this._run('signing-out', async () => {
+      this._tokens = [];
+      this._error = null;
+      this._setToken('signed-out', null, null);
+      await this.client.signOut?.();
+    });
   }
 
   /**

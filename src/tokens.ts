@@ -287,8 +287,11 @@ export interface IPortalClient {
   status(): Promise<IPortalStatus>;
   /** `sign-in` portals: check the credentials and open a session (kept in memory only). */
   signIn?(credentials: ICredentials): Promise<void>;
-  /** `sign-in` portals: forget the session. */
-  signOut?(): void;
+  /**
+   * `sign-in` portals: forget the session; a session the portal keeps (through the relay) is
+   * closed there once the promise, if any, resolves.
+   */
+  signOut?(): void | Promise<void>;
   /** Create a token. */
   create(options?: ICreateOptions): Promise<ICreatedToken>;
   /** Revoke a token (single-token portals take no id). */

@@ -171,7 +171,7 @@ describe('PortalTokenModel with a portal that keeps several tokens', () => {
   it('signing out scrubs the kernels and forgets the list', async () => {
     await model.signIn({ username: 'demo', password: 'right' });
     await model.generate({ label: 'a' });
-    model.signOut();
+    expect(await model.signOut()).toBe(true);
     expect(model.state).toBe('signed-out');
     expect(model.tokens).toEqual([]);
     expect(injector.live.has('multi')).toBe(false);

@@ -13,12 +13,19 @@ import { ServerConnection } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 import type { IRunningPortal } from '../../demo/src/server';
 import { describeError } from '../actions';
+import { ServerTokenBroker } from '../broker';
+import { PortalTokenModel } from '../model';
 import { AxivionClient } from '../portals/axivion';
 import { SodarClient } from '../portals/sodar';
 import { XdmodClient } from '../portals/xdmod';
-import { rejection, startDemo } from '../portals/__tests__/portal-helpers';
+import {
+  armFault,
+  rejection,
+  startDemo
+} from '../portals/__tests__/portal-helpers';
 import type { IPortalConfig } from '../tokens';
 import { TestServer } from './injection-server';
+import { RecordingInjector } from './model-fakes';
 
 const DEMO = { username: 'demo', password: 'demo' };
 
@@ -180,6 +187,50 @@ describe('portal clients through the relay', () => {
         Authorization: `Bearer ${created.secret}`
       })
     ).toBe(401);
+  });
+
+  it('XDMoD on another origin: signing out closes the portal session and takes the token out of the kernels', async () => {
+    const client = new XdmodClient(configs.xdmod, relayed(configs.xdmod));
+    const injector = new RecordingInjector();
+    const broker = new ServerTokenBroker();
+    const model = new PortalTokenModel({ client, injector, broker });
+    try {
+      expect(await model.signIn(DEMO)).toBe(true);
+      expect(await model.generate()).toBe(true);
+      expect(model.state).toBe('live');
+      const secret = await model.revealSecret();
+      expect(injector.live.get('xdmod')?.XDMOD_API_TOKEN).toBe(secret);
+      expect((await broker.list()).map(kept => kept.portal)).toContain('xdmod');
+
+      // A slow logout, and a check asked meanwhile (the window's focus, another tab): it must
+      // not find the session still open and show the user signed in again.
+      await armFault(portal.url, {
+        route: 'POST /rest/auth/logout',
+        hangMs: 300,
+        times: 1
+      });
+      const signedOut = model.signOut();
+      const refreshed = model.refresh();
+      expect(await signedOut).toBe(true);
+      expect(await refreshed).toBe(true);
+      expect(model.state).toBe('signed-out');
+      expect(model.error).toBeNull();
+      // The relay's session at the portal is closed, not only forgotten by the page.
+      expect((await client.status()).signedIn).toBe(false);
+      // The kernels and the Jupyter server no longer have the token...
+      expect(injector.live.has('xdmod')).toBe(false);
+      expect((await broker.list()).map(kept => kept.portal)).not.toContain(
+        'xdmod'
+      );
+      // ...but signing out revokes nothing: the portal still takes it.
+      expect(
+        await dataStatus('rest/v1/warehouse/resources', {
+          Authorization: `Bearer ${secret}`
+        })
+      ).toBe(200);
+    } finally {
+      model.dispose();
+    }
   });
 
   it('refuses a portal the server is not configured with, and says why', async () => {

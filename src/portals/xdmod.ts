@@ -92,13 +92,19 @@ export class XdmodClient implements IPortalClient {
     }
   }
 
-  /** Through the relay only: close the portal session the panel opened. */
-  signOut(): void {
-    void portalFetch(
+  /**
+   * Through the relay only: close the portal session the panel opened. Resolves once the
+   * portal has closed it (a 401: there was none left), so a check made after finds no session.
+   */
+  async signOut(): Promise<void> {
+    const response = await portalFetch(
       new URL('rest/auth/logout', this.config.url).href,
       { method: 'POST' },
       this._fetchOptions
-    ).catch(() => undefined);
+    );
+    if (response.status !== 200 && response.status !== 401) {
+      failWith(response);
+    }
   }
 
   get signInUrl(): string {

@@ -100,6 +100,7 @@ function PortalBody(props: {
   const progress = {
     checking: trans.__('Checking %1…', label),
     'signing-in': trans.__('Signing in to %1…', label),
+    'signing-out': trans.__('Signing out of %1…', label),
     generating: trans.__('Generating a token…'),
     revoking: trans.__('Revoking the token…')
   };
@@ -155,12 +156,15 @@ function PortalBody(props: {
       break;
     case 'unavailable':
       body = (
-        <p>
-          {trans.__(
-            '%1 is not configured for API tokens (the portal offers no token API).',
-            label
-          )}
-        </p>
+        <>
+          <p>
+            {trans.__(
+              '%1 is not configured for API tokens (the portal offers no token API).',
+              label
+            )}
+          </p>
+          <SignOut model={model} trans={trans} busy={busy} />
+        </>
       );
       break;
     case 'none':
@@ -177,6 +181,7 @@ function PortalBody(props: {
               trans.__('Generate token'),
               () => void TokenActions.generate(model, trans)
             )}
+          <SignOut model={model} trans={trans} busy={busy} />
         </>
       );
       break;
@@ -233,7 +238,9 @@ function PortalBody(props: {
                   { warn: true }
                 )}
           </div>
-          {!caps.singleToken && (
+          {caps.singleToken ? (
+            <SignOut model={model} trans={trans} busy={busy} />
+          ) : (
             <PortalTokens model={model} trans={trans} busy={busy} />
           )}
         </>
@@ -275,6 +282,7 @@ function PortalBody(props: {
                 { warn: true }
               )}
           </div>
+          <SignOut model={model} trans={trans} busy={busy} />
         </>
       );
       break;
@@ -295,6 +303,7 @@ function PortalBody(props: {
               trans.__('Replace token'),
               () => void TokenActions.replace(model, trans)
             )}
+          <SignOut model={model} trans={trans} busy={busy} />
         </>
       );
       break;
@@ -368,18 +377,34 @@ function PortalTokens(props: {
           form
         ))}
       {caps.list && <TokenList model={model} trans={trans} busy={busy} />}
-      {caps.credentials === 'sign-in' && (
-        <button
-          type="button"
-          className="jp-Button jp-mod-styled jp-mod-reject jp-PortalToken-button"
-          disabled={busy}
-          onClick={() => model.signOut()}
-          aria-label={trans.__('Sign out of %1', model.config.label)}
-        >
-          {trans.__('Sign out')}
-        </button>
-      )}
+      <SignOut model={model} trans={trans} busy={busy} />
     </>
+  );
+}
+
+/**
+ * Signing out of a panel sign-in (portals whose credentials are `sign-in`), in every state
+ * that is signed in; nothing for other portals.
+ */
+function SignOut(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+  busy: boolean;
+}): JSX.Element | null {
+  const { model, trans, busy } = props;
+  if (model.client.capabilities.credentials !== 'sign-in') {
+    return null;
+  }
+  return (
+    <button
+      type="button"
+      className="jp-Button jp-mod-styled jp-mod-reject jp-PortalToken-button"
+      disabled={busy}
+      onClick={() => void model.signOut()}
+      aria-label={trans.__('Sign out of %1', model.config.label)}
+    >
+      {trans.__('Sign out')}
+    </button>
   );
 }
 
