@@ -10,6 +10,8 @@ import { chromium, demoServer } from './demo-server';
  */
 const PORT = process.env.BENCH_PORT ?? '8831';
 const PORTAL = `http://127.0.0.1:${PORT}`;
+// For the helpers (in the workers): XDMoD's port; SODAR, Axivion and the hub follow it.
+process.env.DEMO_PORTAL_PORT = PORT;
 
 const config: PlaywrightTestConfig = {
   testDir: './bench',

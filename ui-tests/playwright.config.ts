@@ -13,6 +13,8 @@ const baseConfig: PlaywrightTestConfig = require('@jupyterlab/galata/lib/playwri
  */
 const PORT = process.env.UI_TEST_PORT ?? '8811';
 const PORTAL = `http://127.0.0.1:${PORT}`;
+// For the helpers (in the workers): XDMoD's port; SODAR, Axivion and the hub follow it.
+process.env.DEMO_PORTAL_PORT = PORT;
 // The demo's log, JupyterLab's lines included, for secret-sinks.spec.ts to scan (one per port).
 process.env.DEMO_LOG_FILE ??= path.join(
   os.tmpdir(),

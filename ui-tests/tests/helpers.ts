@@ -66,10 +66,31 @@ export const test = galataTest.extend<{
 });
 
 /**
- * The demo portal's origin, from the tests' base URL (`<portal>/jupyter`).
+ * The demo's XDMoD origin (also its test hooks'), e.g. `http://127.0.0.1:8811/`. The config
+ * names the port; SODAR, the Axivion Dashboard and the hub are on the three after it.
+ * (`baseURL` is unused: the hub's tests run JupyterLab on another origin.)
  */
-export function portalUrl(baseURL: string | undefined): string {
-  return new URL('/', baseURL).href;
+export function portalUrl(baseURL?: string | undefined): string {
+  return `http://127.0.0.1:${demoPort(0)}/`;
+}
+
+/** The demo's SODAR, on its own origin (`…:<port+1>/sodar/`). */
+export const SODAR_URL = `http://127.0.0.1:${demoPort(1)}/sodar/`;
+
+/** The demo's Axivion Dashboard, on its own origin (`…:<port+2>/axivion/`). */
+export const AXIVION_URL = `http://127.0.0.1:${demoPort(2)}/axivion/`;
+
+/** The demo's hub: the same JupyterLab on no portal's origin (`…:<port+3>/`). */
+export const HUB_URL = `http://127.0.0.1:${demoPort(3)}/`;
+
+function demoPort(offset: number): number {
+  const port = Number(process.env.DEMO_PORTAL_PORT);
+  if (!Number.isInteger(port) || port <= 0) {
+    throw new Error(
+      'DEMO_PORTAL_PORT is not set: run the ui-tests with their config.'
+    );
+  }
+  return port + offset;
 }
 
 /**
@@ -135,7 +156,7 @@ export async function openPortalSection(page: Page, label: string) {
   return section;
 }
 
-/** The demo's portals as `demo/overrides.json` labels them. */
+/** The demo's portals as the demo's `overrides.json` labels them. */
 export const XDMOD = 'XDMoD (demo)';
 export const SODAR = 'SODAR (demo)';
 export const AXIVION = 'Axivion Dashboard (demo)';
@@ -148,7 +169,7 @@ export async function createAxivionToken(
   baseURL: string | undefined,
   description: string
 ): Promise<void> {
-  const base = `${portalUrl(baseURL)}axivion/`;
+  const base = AXIVION_URL;
   const headers = {
     Authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`,
     Accept: 'application/json',
