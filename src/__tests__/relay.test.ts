@@ -55,7 +55,7 @@ describe('portal clients through the relay', () => {
 
   /** What the portal's data route says to a token (called directly, as a kernel would). */
   async function dataStatus(url: string, headers: Record<string, string>) {
-    const response = await fetch(new URL(url, portal.url), { headers });
+    const response = await fetch(url, { headers });
     await response.text();
     return response.status;
   }
@@ -69,13 +69,13 @@ describe('portal clients through the relay', () => {
         id: 'sodar',
         kind: 'sodar',
         label: 'SODAR',
-        url: `${portal.url}sodar/`
+        url: portal.sodarUrl
       },
       {
         id: 'axivion',
         kind: 'axivion',
         label: 'Axivion',
-        url: `${portal.url}axivion/`
+        url: portal.axivionUrl
       }
     ];
     fs.mkdirSync(path.join(settings, 'jupyterlab-portal-token'));
@@ -122,7 +122,7 @@ describe('portal clients through the relay', () => {
     const created = await client.create({ ...DEMO, label: 'via the relay' });
     expect(created.secret).toMatch(/^[0-9a-f]{64}$/);
     expect(
-      await dataStatus('sodar/project/api/list', {
+      await dataStatus(`${portal.sodarUrl}project/api/list`, {
         Authorization: `token ${created.secret}`,
         Accept:
           'application/vnd.bihealth.sodar-core.projectroles+json; version=1.0'
@@ -146,7 +146,7 @@ describe('portal clients through the relay', () => {
     const basic = (token: string) =>
       `Basic ${Buffer.from(`demo:${token}`).toString('base64')}`;
     expect(
-      await dataStatus('axivion/api/projects', {
+      await dataStatus(`${portal.axivionUrl}api/projects`, {
         Authorization: basic(created.secret),
         Accept: 'application/json',
         'X-Axivion-User-Agent': 'ApiClient'
@@ -156,7 +156,7 @@ describe('portal clients through the relay', () => {
     expect(listed.tokens.map(token => token.id)).toContain(created.id);
     await client.revoke(created.id);
     expect(
-      await dataStatus('axivion/api/projects', {
+      await dataStatus(`${portal.axivionUrl}api/projects`, {
         Authorization: basic(created.secret),
         Accept: 'application/json',
         'X-Axivion-User-Agent': 'ApiClient'
@@ -177,13 +177,13 @@ describe('portal clients through the relay', () => {
     expect((await client.status()).signedIn).toBe(true);
     const created = await client.create();
     expect(
-      await dataStatus('rest/v1/warehouse/resources', {
+      await dataStatus(`${portal.url}rest/v1/warehouse/resources`, {
         Authorization: `Bearer ${created.secret}`
       })
     ).toBe(200);
     await client.revoke();
     expect(
-      await dataStatus('rest/v1/warehouse/resources', {
+      await dataStatus(`${portal.url}rest/v1/warehouse/resources`, {
         Authorization: `Bearer ${created.secret}`
       })
     ).toBe(401);
@@ -224,7 +224,7 @@ describe('portal clients through the relay', () => {
       );
       // ...but signing out revokes nothing: the portal still takes it.
       expect(
-        await dataStatus('rest/v1/warehouse/resources', {
+        await dataStatus(`${portal.url}rest/v1/warehouse/resources`, {
           Authorization: `Bearer ${secret}`
         })
       ).toBe(200);
@@ -262,11 +262,11 @@ describe('the relay turned off by the administrator', () => {
 
   it('each portal kind says what the administrator turned off', async () => {
     const trans = nullTranslator.load('jupyterlab_portal_token');
-    const config = (kind: string, path: string): IPortalConfig => ({
+    const config = (kind: string, url: string): IPortalConfig => ({
       id: kind,
       kind,
       label: 'Portal',
-      url: `${portal.url}${path}`,
+      url,
       envVars: {},
       via: 'server'
     });
@@ -277,18 +277,18 @@ describe('the relay turned off by the administrator', () => {
     const calls = [
       () =>
         new SodarClient(
-          config('sodar', 'sodar/'),
-          relayed(config('sodar', 'sodar/'))
+          config('sodar', portal.sodarUrl),
+          relayed(config('sodar', portal.sodarUrl))
         ).create(DEMO),
       () =>
         new AxivionClient(
-          config('axivion', 'axivion/'),
-          relayed(config('axivion', 'axivion/'))
+          config('axivion', portal.axivionUrl),
+          relayed(config('axivion', portal.axivionUrl))
         ).signIn(DEMO),
       () =>
         new XdmodClient(
-          config('xdmod', ''),
-          relayed(config('xdmod', ''))
+          config('xdmod', portal.url),
+          relayed(config('xdmod', portal.url))
         ).status()
     ];
     for (const call of calls) {
