@@ -10,8 +10,6 @@ import { chromium, demoServer } from './demo-server';
  */
 const PORT = process.env.BENCH_PORT ?? '8831';
 const PORTAL = `http://127.0.0.1:${PORT}`;
-// For the helpers (in the workers): XDMoD's port; SODAR, Axivion and the hub follow it.
-process.env.DEMO_PORTAL_PORT = PORT;
 
 const config: PlaywrightTestConfig = {
   testDir: './bench',
@@ -25,6 +23,8 @@ const config: PlaywrightTestConfig = {
   expect: { timeout: 30000 },
   reporter: [['list']],
   globalSetup: require.resolve('./bench/global-setup'),
+  // The ui-tests' helpers find the demo's origins from the project's port.
+  projects: [{ name: 'bench', metadata: { demoPort: PORT } }],
   use: {
     baseURL: `${PORTAL}/jupyter`,
     storageState: path.join(__dirname, '.auth', 'bench.json'),

@@ -31,7 +31,10 @@ export function demoServer(options: {
   stderr: 'pipe' | 'ignore';
   /** More environment for the portal and JupyterLab. */
   env?: Record<string, string>;
-}): NonNullable<PlaywrightTestConfig['webServer']> {
+}): Extract<
+  NonNullable<PlaywrightTestConfig['webServer']>,
+  { command: string }
+> {
   return {
     command: 'node demo/lib/main.js',
     cwd: root,

@@ -6,8 +6,10 @@ import {
   createAxivionToken,
   newNotebook,
   openPortalSection,
+  axivionUrl,
   PYTHON_AXIVION,
-  test
+  test,
+  watchPortalCalls
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -18,6 +20,8 @@ test('Axivion: sign in → list → create → live in the kernel → revoke oth
   baseURL
 }) => {
   test.setTimeout(240000);
+  // The dashboard is on its own origin and sends no CORS headers: the panel uses the relay.
+  const calls = watchPortalCalls(page, 'axivion', axivionUrl());
   await newNotebook(page, 'python3');
   await page.notebook.setCell(0, 'code', PYTHON_AXIVION);
   await page.notebook.runCell(0, true);
@@ -67,6 +71,8 @@ test('Axivion: sign in → list → create → live in the kernel → revoke oth
 
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('axivion: set demo 200');
+  expect(calls.relayed).toContain('POST api/users/demo/tokens');
+  expect(calls.direct).toEqual([]);
   await page.notebook.addCell('code', '_old = _axp');
   await page.notebook.runCell(1, true);
 

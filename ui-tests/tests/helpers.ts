@@ -66,31 +66,62 @@ export const test = galataTest.extend<{
 });
 
 /**
- * The demo's XDMoD origin (also its test hooks'), e.g. `http://127.0.0.1:8811/`. The config
+ * The demo's XDMoD origin (also its test hooks'), e.g. `http://127.0.0.1:8811/`: the project
  * names the port; SODAR, the Axivion Dashboard and the hub are on the three after it.
- * (`baseURL` is unused: the hub's tests run JupyterLab on another origin.)
+ * (`baseURL` is not used: the hub's tests run JupyterLab on another origin.)
  */
 export function portalUrl(baseURL?: string | undefined): string {
   return `http://127.0.0.1:${demoPort(0)}/`;
 }
 
 /** The demo's SODAR, on its own origin (`…:<port+1>/sodar/`). */
-export const SODAR_URL = `http://127.0.0.1:${demoPort(1)}/sodar/`;
+export function sodarUrl(): string {
+  return `http://127.0.0.1:${demoPort(1)}/sodar/`;
+}
 
 /** The demo's Axivion Dashboard, on its own origin (`…:<port+2>/axivion/`). */
-export const AXIVION_URL = `http://127.0.0.1:${demoPort(2)}/axivion/`;
+export function axivionUrl(): string {
+  return `http://127.0.0.1:${demoPort(2)}/axivion/`;
+}
 
 /** The demo's hub: the same JupyterLab on no portal's origin (`…:<port+3>/`). */
-export const HUB_URL = `http://127.0.0.1:${demoPort(3)}/`;
+export function hubUrl(): string {
+  return `http://127.0.0.1:${demoPort(3)}/`;
+}
 
+/** The port of this project's demo (playwright.config.ts), plus `offset`. */
 function demoPort(offset: number): number {
-  const port = Number(process.env.DEMO_PORTAL_PORT);
+  const port = Number(galataTest.info().project.metadata.demoPort);
   if (!Number.isInteger(port) || port <= 0) {
-    throw new Error(
-      'DEMO_PORTAL_PORT is not set: run the ui-tests with their config.'
-    );
+    throw new Error('No demo port: run the ui-tests with their config.');
   }
   return port + offset;
+}
+
+/**
+ * The page's calls to one portal from now on: those through the Jupyter server's relay (as
+ * `METHOD path` below the portal's base) and those straight to the portal's origin.
+ */
+export function watchPortalCalls(
+  page: Page,
+  portalId: string,
+  portalBase: string
+): { relayed: string[]; direct: string[] } {
+  const calls = { relayed: [] as string[], direct: [] as string[] };
+  const origin = new URL(portalBase).origin;
+  const relay = `/portal-token/relay/${portalId}/`;
+  page.on('request', request => {
+    const url = new URL(request.url());
+    const at = url.pathname.indexOf(relay);
+    if (at >= 0) {
+      calls.relayed.push(
+        `${request.method()} ${url.pathname.slice(at + relay.length)}`
+      );
+    } else if (url.origin === origin) {
+      calls.direct.push(`${request.method()} ${url.pathname}`);
+    }
+  });
+  return calls;
 }
 
 /**
@@ -169,7 +200,7 @@ export async function createAxivionToken(
   baseURL: string | undefined,
   description: string
 ): Promise<void> {
-  const base = AXIVION_URL;
+  const base = axivionUrl();
   const headers = {
     Authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`,
     Accept: 'application/json',

@@ -6,7 +6,9 @@ import {
   openPortalSection,
   PYTHON_SODAR,
   SODAR,
-  test
+  sodarUrl,
+  test,
+  watchPortalCalls
 } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -15,6 +17,8 @@ test('SODAR: sign in with the password → token live in the kernel → replaced
   page
 }) => {
   test.setTimeout(240000);
+  // SODAR is on its own origin and sends no CORS headers: the panel goes through the relay.
+  const calls = watchPortalCalls(page, 'sodar', sodarUrl());
   await newNotebook(page, 'python3');
   await page.notebook.setCell(0, 'code', PYTHON_SODAR);
   await page.notebook.runCell(0, true);
@@ -62,6 +66,8 @@ test('SODAR: sign in with the password → token live in the kernel → replaced
   await expect(section).toContainText('Live in 1 kernel');
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('sodar: set 200');
+  expect(calls.relayed).toContain('POST tokens/api/login');
+  expect(calls.direct).toEqual([]);
   await page.notebook.addCell('code', '_old = _stok');
   await page.notebook.runCell(1, true);
 
