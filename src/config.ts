@@ -68,6 +68,7 @@ export function readPortals(
     if (!url) {
       problems.push({ kind: 'bad-url', value: String(value.url) });
     }
+    const passwordSignIn = value.passwordSignIn !== false;
     const via = value.via === undefined ? 'auto' : value.via;
     if (via !== 'auto' && via !== 'browser' && via !== 'server') {
       problems.push({ kind: 'bad-via', value: String(value.via) });
@@ -100,6 +101,7 @@ export function readPortals(
               label,
               url,
               envVars,
+              passwordSignIn,
               // The page's own origin needs no relay; for another one the client decides.
               via:
                 via === 'auto' && new URL(url).origin === new URL(origin).origin

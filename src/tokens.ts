@@ -145,6 +145,11 @@ export interface IPortalConfig {
    * origin, not chosen in the settings: the relay too.
    */
   via?: 'browser' | 'server' | 'auto';
+  /**
+   * Whether the panel may sign in with the user's password where it must (XDMoD on another
+   * origin); false behind single sign-on. True when left out.
+   */
+  passwordSignIn?: boolean;
 }
 
 /**
@@ -153,11 +158,15 @@ export interface IPortalConfig {
  * - `session`: the browser's own portal session (cookies); a signed-out user signs in at the
  *   portal's page (`signInUrl`). XDMoD.
  * - `sign-in`: the panel asks for username and password once and calls `signIn`; the client
- *   keeps what it needs in memory only. Axivion.
+ *   keeps what it needs in memory only. Axivion, and XDMoD through the relay.
  * - `per-create`: there is no session; every `create` carries username and password, which the
  *   client sends once and never keeps. SODAR.
+ * - `portal-origin`: only the browser's session on the portal's own origin would do (single
+ *   sign-on, no password), and this JupyterLab is on another origin: nothing here can sign in.
+ *   XDMoD through the relay with `passwordSignIn: false`.
  */
-export type PortalCredentials = 'session' | 'sign-in' | 'per-create';
+export type PortalCredentials =
+  'session' | 'sign-in' | 'per-create' | 'portal-origin';
 
 /**
  * What a portal's token API can do; views offer exactly what is declared here.

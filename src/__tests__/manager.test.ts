@@ -74,9 +74,30 @@ describe('readPortals', () => {
       label: 'xdmod',
       url: 'https://lab.example.org/xdmod/',
       envVars: { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' },
+      passwordSignIn: true,
       // JupyterLab's own origin: called from the page.
       via: 'browser'
     });
+  });
+
+  it('keeps an administrator\'s "no password sign-in" (single sign-on)', () => {
+    const entries = readPortals(
+      [
+        { id: 'a', kind: 'xdmod', url: 'https://xdmod.example.org/' },
+        {
+          id: 'b',
+          kind: 'xdmod',
+          url: 'https://xdmod.example.org/',
+          passwordSignIn: false
+        }
+      ],
+      registry(),
+      ORIGIN
+    );
+    expect(entries.map(entry => entry.config?.passwordSignIn)).toEqual([
+      true,
+      false
+    ]);
   });
 
   it('leaves the way to another origin to the client, unless the settings choose it', () => {

@@ -164,6 +164,13 @@ describe('portal clients through the relay', () => {
     ).toBe(401);
   });
 
+  it('XDMoD on another origin behind single sign-on: no password asked, signed out', async () => {
+    const config = { ...configs.xdmod, passwordSignIn: false };
+    const client = new XdmodClient(config, relayed(config));
+    expect(client.capabilities.credentials).toBe('portal-origin');
+    expect((await client.status()).signedIn).toBe(false);
+  });
+
   it('XDMoD on another origin: sign in with the password, then generate and revoke', async () => {
     const client = new XdmodClient(configs.xdmod, relayed(configs.xdmod));
     expect(client.capabilities.credentials).toBe('sign-in');

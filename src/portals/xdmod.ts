@@ -51,9 +51,11 @@ export class XdmodClient implements IPortalClient {
     this.config = config;
     this._fetchOptions = options;
     this._route = new URL('rest/users/current/api/token', config.url).href;
-    this.capabilities = options.relay
-      ? XdmodClient.RELAYED_CAPABILITIES
-      : XdmodClient.CAPABILITIES;
+    this.capabilities = !options.relay
+      ? XdmodClient.CAPABILITIES
+      : config.passwordSignIn === false
+        ? XdmodClient.SINGLE_SIGN_ON_CAPABILITIES
+        : XdmodClient.RELAYED_CAPABILITIES;
   }
 
   readonly config: IPortalConfig;
@@ -212,6 +214,15 @@ export namespace XdmodClient {
   export const RELAYED_CAPABILITIES: IPortalCapabilities = {
     ...XDMOD_CAPABILITIES,
     credentials: 'sign-in'
+  };
+
+  /**
+   * Through the relay behind single sign-on (no password to sign in with, `[rest] basic_auth`
+   * off): only JupyterLab on the portal's own origin could use the browser's session.
+   */
+  export const SINGLE_SIGN_ON_CAPABILITIES: IPortalCapabilities = {
+    ...XDMOD_CAPABILITIES,
+    credentials: 'portal-origin'
   };
 
   /** Default variable names by role: what `xdmod-data` reads. */

@@ -35,7 +35,9 @@ export class TokenPanel extends ReactWidget {
               ) : (
                 items.map(item => (
                   <PortalSection
-                    key={item.entry.id}
+                    // A new model for the same id (its settings changed) is a new section:
+                    // the section listens to its own model's signal.
+                    key={`${item.entry.id}#${Private.keyOf(item.model ?? item.entry)}`}
                     entry={item.entry}
                     model={item.model}
                     trans={trans}
@@ -63,5 +65,20 @@ export namespace TokenPanel {
   export interface IOptions {
     manager: PortalTokenManager;
     trans: TranslationBundle;
+  }
+}
+
+namespace Private {
+  const keys = new WeakMap<object, number>();
+  let next = 0;
+
+  /** A number that stays with one object (a model, or a bad entry) for React's key. */
+  export function keyOf(value: object): number {
+    let key = keys.get(value);
+    if (key === undefined) {
+      key = next++;
+      keys.set(value, key);
+    }
+    return key;
   }
 }

@@ -135,7 +135,15 @@ function PortalBody(props: {
       break;
     case 'signed-out':
       body =
-        caps.credentials === 'sign-in' ? (
+        caps.credentials === 'portal-origin' ? (
+          <p className="jp-PortalToken-message jp-mod-warning">
+            {trans.__(
+              "%1 signs you in through single sign-on, which works only in pages on its own origin (%2). This JupyterLab is served from another one, so the panel cannot manage your %1 tokens here: JupyterLab must be served from the portal's origin. Ask your administrator.",
+              label,
+              new URL(model.config.url).origin
+            )}
+          </p>
+        ) : caps.credentials === 'sign-in' ? (
           <>
             <p>{trans.__('Sign in to %1 to manage your API tokens.', label)}</p>
             <SignInForm model={model} trans={trans} busy={busy} />

@@ -5,6 +5,7 @@ import {
   openPortalSection,
   portalUrl,
   PYTHON_USE_TOKEN,
+  setPortals,
   test,
   watchPortalCalls,
   XDMOD
@@ -83,4 +84,26 @@ test('XDMoD from a JupyterLab on another origin: a password once, the token in a
     return response.status;
   });
   expect(status).toBe(401);
+});
+
+test('XDMoD behind single sign-on, from another origin: the panel says JupyterLab must be on the portal’s origin', async ({
+  page
+}) => {
+  await setPortals(page, [
+    {
+      id: 'xdmod',
+      kind: 'xdmod',
+      label: XDMOD,
+      url: portalUrl(),
+      passwordSignIn: false
+    }
+  ]);
+  const section = await openPortalSection(page, XDMOD);
+  await expect(section).toContainText(
+    `XDMoD (demo) signs you in through single sign-on, which works only in pages on its own origin (${portalUrl().replace(/\/$/, '')}).`
+  );
+  await expect(section).toContainText(
+    "JupyterLab must be served from the portal's origin."
+  );
+  await expect(section.getByLabel('Password')).toHaveCount(0);
 });
