@@ -306,9 +306,9 @@ def read_portal_settings(dirs: LabDirs) -> list[Any]:
     :func:`jupyterlab_server.settings_utils.get_settings` (what ``GET /lab/api/settings/<plugin>``
     answers with) reads the schema (installed labextension first), applies the administrator's
     overrides to its defaults, and reads the user's settings (JSON5, validated against the schema,
-    ignored when invalid); JupyterLab's setting registry composes the two the same way. Read again
-    on every call, so a change applies at once. Raises :class:`RelayError` 500 when the settings
-    cannot be read.
+    ignored when invalid); JupyterLab's setting registry composes the two the same way. Each call
+    reads the files anew; :class:`SettingsCache` calls it only when one of them changed. Raises
+    :class:`RelayError` 500 when the settings cannot be read.
     """
     try:
         from jupyterlab_server.settings_utils import get_settings
