@@ -7,6 +7,7 @@ import {
   test
 } from '@playwright/test';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { leakProbe, startupProbe } from './instrument';
@@ -15,9 +16,11 @@ import {
   generateToken,
   inFreshLab,
   IPortalSetting,
+  isPortalRequest,
   openLab,
   PortalsWhere,
   PORTAL_ID,
+  RELAY_SETTINGS_SETTLE_MS,
   resetPortal,
   revokeToken,
   serverTokens,
@@ -27,6 +30,7 @@ import {
   until,
   withServerPortals
 } from './lab';
+import { axivionUrl, portalUrl } from '../tests/helpers';
 import { median, record, round } from './results';
 import { extensionWeight, fetchPackage, packageWeight } from './weight';
 
@@ -189,10 +193,7 @@ test('startup cost: app.restored with the extension enabled vs disabled', async 
     let portalRequests = 0;
     let restored = false;
     page.on('request', request => {
-      if (
-        !restored &&
-        !new URL(request.url()).pathname.startsWith('/jupyter')
-      ) {
+      if (!restored && isPortalRequest(request.url(), baseURL as string)) {
         portalRequests += 1;
       }
     });
@@ -966,47 +967,50 @@ test('leaks: open and close notebooks, then count what the extension holds', asy
   );
 });
 
-test('relay: a portal call through the Jupyter server vs from the page, and 50 at once', async ({
+test('relay: a portal call through the Jupyter server vs the same call made directly, and 50 at once', async ({
   browser,
   baseURL,
   storageState
 }) => {
-  test.setTimeout(3 * 60 * 1000);
+  test.setTimeout(5 * 60 * 1000);
   const base = baseURL as string;
-  const origin = new URL(base).origin;
   const relay = `${base}/portal-token/relay`;
+  // Each portal on its own origin: XDMoD's is JupyterLab's (the page calls it directly), the
+  // Axivion Dashboard's sends no CORS headers (the page reaches it through the relay only).
+  const xdmod = portalUrl();
+  const axivion = axivionUrl();
   const basic = (user: string, password: string) =>
     `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const DEMO = basic('demo', 'demo');
   const ALICE = basic('alice', 'alice-password');
-  // Absolute urls on the demo's origin (the relay refuses relative ones): the same portal the
-  // page calls directly. Two Axivion entries on one dashboard, called as two users, so that an
-  // answer handed to the wrong call shows.
+  // The portals the relay calls, at the demo's absolute addresses (the relay refuses relative
+  // ones): the same portals the direct calls reach. Two Axivion entries on one dashboard,
+  // called as two users, so that an answer handed to the wrong call shows.
   const portals: IPortalSetting[] = [
     {
       id: 'bench-relay-xdmod',
       kind: 'xdmod',
       label: 'XDMoD (relay benchmark)',
-      url: `${origin}/`
+      url: xdmod
     },
     {
       id: 'bench-relay-axivion',
       kind: 'axivion',
       label: 'Axivion (relay benchmark)',
-      url: `${origin}/axivion/`
+      url: axivion
     },
     {
       id: 'bench-relay-axivion-alice',
       kind: 'axivion',
       label: 'Axivion as alice (relay benchmark)',
-      url: `${origin}/axivion/`
+      url: axivion
     }
   ];
   const JSON_HEADERS = {
     Accept: 'application/json',
     'X-Requested-With': 'XMLHttpRequest'
   };
-  // As portalFetch calls a portal from the page, and as its relay transport calls the relay.
+  // From the page: as portalFetch calls a portal, and as its relay transport calls the relay.
   const direct = (url: string, headers: Record<string, string> = {}) => ({
     url,
     credentials: 'include' as const,
@@ -1032,10 +1036,15 @@ test('relay: a portal call through the Jupyter server vs from the page, and 50 a
         const files: Partial<
           Record<PortalsWhere, { portals: number; bytes: number }>
         > = {};
-        files['user settings'] = await use('user settings');
+        // Write the settings; when they were written (after the server's write).
+        const write = async (where: PortalsWhere) => {
+          files[where] = await use(where);
+          return Date.now();
+        };
+        await write('user settings');
         // A token for the demo user, so that XDMoD's GET answers 200 with its dates.
         const [created] = await page.evaluate(relayCalls, [
-          { ...direct(`${origin}/${TOKEN_PATH}`), method: 'POST' }
+          { ...direct(`${xdmod}${TOKEN_PATH}`), method: 'POST' }
         ]);
         expect(created.status).toBe(200);
         // XDMoD through the relay needs the relay's own session: one sign-in with the password.
@@ -1049,68 +1058,127 @@ test('relay: a portal call through the Jupyter server vs from the page, and 50 a
         ]);
         expect(login.status, 'sign-in through the relay').toBe(200);
         expect(login.mark).toBe('portal');
+        // The test runner's calls: Node's own HTTP client (keep-alive, as the browser keeps its
+        // connections), with the cookies the page's browser would send to each address and the
+        // XSRF header its relay transport adds.
+        const agent = new http.Agent({ keepAlive: true });
         try {
-          const calls: Record<RelayCostCall, IBenchCall> = {
-            'xdmod direct': direct(`${origin}/${TOKEN_PATH}`),
-            'xdmod relayed': jupyter(
-              `${relay}/bench-relay-xdmod/${TOKEN_PATH}`
-            ),
-            'axivion direct': direct(`${origin}/axivion/`, {
-              Authorization: DEMO
-            }),
-            'axivion relayed': jupyter(`${relay}/bench-relay-axivion/`, {
-              'X-Portal-Authorization': DEMO
-            }),
-            'jupyter floor': jupyter(`${base}/api/status`)
+          const cookies = async (url: string) =>
+            (await page.context().cookies(url))
+              .map(cookie => `${cookie.name}=${cookie.value}`)
+              .join('; ');
+          const xsrf = (await page.context().cookies(base)).find(
+            cookie => cookie.name === '_xsrf'
+          )?.value;
+          const fromRunner = async (
+            url: string,
+            headers: Record<string, string> = {},
+            jupyterCall = false
+          ): Promise<IBenchCall> => ({
+            url,
+            cache: 'no-store',
+            headers: {
+              ...JSON_HEADERS,
+              ...headers,
+              Cookie: await cookies(url),
+              ...(jupyterCall && xsrf ? { 'X-XSRFToken': xsrf } : {})
+            }
+          });
+          const calls: Record<RelayFrom, RelayCalls> = {
+            // The page can call only XDMoD directly, on its own origin.
+            page: {
+              'xdmod direct': direct(`${xdmod}${TOKEN_PATH}`),
+              'xdmod relayed': jupyter(
+                `${relay}/bench-relay-xdmod/${TOKEN_PATH}`
+              ),
+              'axivion relayed': jupyter(`${relay}/bench-relay-axivion/`, {
+                'X-Portal-Authorization': DEMO
+              }),
+              'jupyter floor': jupyter(`${base}/api/status`)
+            },
+            runner: {
+              'xdmod direct': await fromRunner(`${xdmod}${TOKEN_PATH}`),
+              'xdmod relayed': await fromRunner(
+                `${relay}/bench-relay-xdmod/${TOKEN_PATH}`,
+                {},
+                true
+              ),
+              'axivion direct': await fromRunner(axivion, {
+                Authorization: DEMO
+              }),
+              'axivion relayed': await fromRunner(
+                `${relay}/bench-relay-axivion/`,
+                { 'X-Portal-Authorization': DEMO },
+                true
+              ),
+              'jupyter floor': await fromRunner(`${base}/api/status`, {}, true)
+            }
           };
-          const names = Object.keys(calls) as RelayCostCall[];
+          const namesOf = (from: RelayFrom) =>
+            Object.keys(calls[from]) as RelayCostCall[];
           // What each answer must be: the XDMoD token's dates, or the Axivion user.
           const [xdmodAnswer] = await page.evaluate(relayCalls, [
-            calls['xdmod direct']
+            calls.page['xdmod direct']!
           ]);
           const xdmodWho = answerOf(xdmodAnswer.text);
           expect(xdmodWho).toMatch(/^xdmod token created /);
+          const expectedOf = (name: RelayCostCall) =>
+            name.startsWith('xdmod')
+              ? xdmodWho
+              : name.startsWith('axivion')
+                ? 'axivion user demo'
+                : undefined;
 
-          // Cost: one call at a time, a round of the five in a rotating order, the two ways of
-          // configuring the portals alternating round by round, after 3 rounds each not counted.
-          const cost: Record<PortalsWhere, RelayCost> = {
-            'user settings': emptyCost(names),
-            'administrator overrides': emptyCost(names)
-          };
-          for (let rep = -3; rep < RELAY_REPS; rep++) {
-            for (const where of PORTALS_WHERE) {
-              files[where] = await use(where);
-              const order = rotate(names, rep + 3);
-              const answers = await page.evaluate(
-                relayCalls,
-                order.map(name => calls[name])
-              );
-              if (rep < 0) {
-                continue;
+          // Cost: one call at a time. A round is the page's four calls and the runner's five,
+          // each in a rotating order. In blocks: each way of holding the settings in turn
+          // (rotating), 2 rounds not counted, then its share of RELAY_REPS rounds. "Settled":
+          // written once, then left alone for more than the relay's 2 s, so the relay reads
+          // them once (the first round not counted) and then serves its cached list; "just
+          // written": written again before each round, so the relay reads them on every call.
+          const cost = Object.fromEntries(
+            RELAY_SETTINGS.map(settings => [
+              settings.key,
+              {
+                page: emptyCost(namesOf('page')),
+                runner: emptyCost(namesOf('runner'))
               }
-              answers.forEach((answer, i) => {
-                const entry = cost[where][order[i]];
-                entry.ms.push(answer.ms);
-                entry.statuses[answer.status] =
-                  (entry.statuses[answer.status] ?? 0) + 1;
-                entry.marks[answer.mark] = (entry.marks[answer.mark] ?? 0) + 1;
-              });
+            ])
+          ) as Record<RelaySettingsKey, Record<RelayFrom, RelayCost>>;
+          // How long before each counted round (settled) or after it (just written) the
+          // settings were last written: the proof of which path the relay took.
+          const age = Object.fromEntries(
+            RELAY_SETTINGS.map(settings => [
+              settings.key,
+              { minMs: Infinity, maxMs: 0 }
+            ])
+          ) as Record<RelaySettingsKey, { minMs: number; maxMs: number }>;
+          const noteAge = (key: RelaySettingsKey, ms: number) => {
+            age[key].minMs = Math.min(age[key].minMs, ms);
+            age[key].maxMs = Math.max(age[key].maxMs, ms);
+          };
+          const costRound = async (n: number) => {
+            const answers: Partial<
+              Record<RelayFrom, [RelayCostCall, IBenchAnswer][]>
+            > = {};
+            for (const from of rotate(['page', 'runner'] as const, n)) {
+              const order = rotate(namesOf(from), n);
+              const list = order.map(name => calls[from][name]!);
+              const got =
+                from === 'page'
+                  ? await page.evaluate(relayCalls, list)
+                  : await runnerCalls(list, agent);
+              answers[from] = got.map((answer, i) => [order[i], answer]);
             }
-          }
-          for (const where of PORTALS_WHERE) {
-            for (const name of names) {
-              expect(cost[where][name].statuses, `${where}: ${name}`).toEqual({
-                '200': RELAY_REPS
-              });
-            }
-            for (const name of ['xdmod relayed', 'axivion relayed'] as const) {
-              expect(cost[where][name].marks, `${where}: ${name}`).toEqual({
-                portal: RELAY_REPS
-              });
-            }
-          }
-
-          // Concurrency: 50 relayed calls at once over the three portals.
+            return answers as Record<
+              RelayFrom,
+              [RelayCostCall, IBenchAnswer][]
+            >;
+          };
+          const blocks = Math.max(1, RELAY_BURSTS);
+          const roundsIn = (block: number) =>
+            Math.floor(((block + 1) * RELAY_REPS) / blocks) -
+            Math.floor((block * RELAY_REPS) / blocks);
+          const bursts: IRelayBurst[] = [];
           const burstCalls: (IBenchCall & { expected: string })[] = [];
           for (let i = 0; i < RELAY_BURST; i++) {
             burstCalls.push(
@@ -1134,28 +1202,98 @@ test('relay: a portal call through the Jupyter server vs from the page, and 50 a
               ][i % 3]
             );
           }
-          const bursts: IRelayBurst[] = [];
-          for (let round = 0; round < RELAY_BURSTS; round++) {
-            for (const where of rotate([...PORTALS_WHERE], round)) {
-              await use(where);
-              // From the page (the browser sends at most 6 at once to one origin over
-              // HTTP/1.1), and from the test runner (all 50 on the wire at once).
-              for (const from of rotate(['page', 'runner'] as const, round)) {
+          let n = 0;
+          for (let block = 0; block < blocks; block++) {
+            for (const settings of rotate([...RELAY_SETTINGS], block)) {
+              const { key, where, settled } = settings;
+              let written = await write(where);
+              if (settled) {
+                await page.waitForTimeout(RELAY_SETTINGS_SETTLE_MS + 500);
+              }
+              for (let rep = -2; rep < roundsIn(block); rep++) {
+                if (!settled) {
+                  written = await write(where);
+                }
+                const before = Date.now() - written;
+                const answers = await costRound(n++);
+                const after = Date.now() - written;
+                if (rep < 0) {
+                  continue;
+                }
+                noteAge(key, settled ? before : after);
+                for (const from of ['page', 'runner'] as const) {
+                  for (const [name, answer] of answers[from]) {
+                    const entry = cost[key][from][name]!;
+                    entry.ms.push(answer.ms);
+                    count(entry.statuses, String(answer.status));
+                    count(entry.marks, answer.mark);
+                    if (expectedOf(name)) {
+                      count(entry.answers, answerOf(answer.text));
+                    }
+                  }
+                }
+              }
+              // Concurrency: 50 relayed calls at once over the three portals, from the page
+              // (the browser sends at most 6 at once to one origin over HTTP/1.1), and from
+              // the test runner (all 50 on the wire at once).
+              for (const from of rotate(['page', 'runner'] as const, block)) {
+                if (!settled) {
+                  written = await write(where);
+                }
+                const before = Date.now() - written;
                 const answers =
                   from === 'page'
                     ? await page.evaluate(relayBurst, burstCalls)
                     : await runnerBurst(page, burstCalls);
+                noteAge(key, settled ? before : Date.now() - written);
                 bursts.push(
-                  judgeBurst({ from, where, round }, burstCalls, answers)
+                  judgeBurst(
+                    { from, settings: key, round: block },
+                    burstCalls,
+                    answers
+                  )
                 );
               }
             }
           }
+          for (const { key, settled } of RELAY_SETTINGS) {
+            // Settled: every counted call came more than 2 s after the last write; just
+            // written: every one within 2 s of it.
+            if (settled) {
+              expect(age[key].minMs, `${key}: settled`).toBeGreaterThan(
+                RELAY_SETTINGS_SETTLE_MS
+              );
+            } else {
+              expect(age[key].maxMs, `${key}: just written`).toBeLessThan(
+                RELAY_SETTINGS_SETTLE_MS
+              );
+            }
+            for (const from of ['page', 'runner'] as const) {
+              for (const name of namesOf(from)) {
+                const entry = cost[key][from][name]!;
+                const what = `${key}, from the ${from}: ${name}`;
+                expect(entry.statuses, what).toEqual({ '200': RELAY_REPS });
+                if (name.endsWith('relayed')) {
+                  expect(entry.marks, what).toEqual({ portal: RELAY_REPS });
+                }
+                const expected = expectedOf(name);
+                if (expected) {
+                  expect(entry.answers, what).toEqual({
+                    [expected]: RELAY_REPS
+                  });
+                }
+              }
+            }
+          }
 
-          const pairs = (where: PortalsWhere) => {
-            const med = (name: RelayCostCall) => median(cost[where][name].ms);
+          const summary = (key: RelaySettingsKey, from: RelayFrom) => {
+            const med = (name: RelayCostCall) =>
+              median(cost[key][from][name]!.ms);
             const floor = med('jupyter floor');
             const pair = (portal: 'xdmod' | 'axivion') => {
+              if (!cost[key][from][`${portal} direct`]) {
+                return undefined;
+              }
               const d = med(`${portal} direct`);
               const r = med(`${portal} relayed`);
               return {
@@ -1170,74 +1308,113 @@ test('relay: a portal call through the Jupyter server vs from the page, and 50 a
               floorMs: floor,
               xdmod: pair('xdmod'),
               axivion: pair('axivion'),
-              medianMs: Object.fromEntries(names.map(name => [name, med(name)]))
+              medianMs: Object.fromEntries(
+                namesOf(from).map(name => [name, med(name)])
+              )
             };
           };
-          const admin = pairs('administrator overrides');
-          const user = pairs('user settings');
-          const answered = (list: IRelayBurst[]) =>
-            list.reduce((sum, b) => sum + b.answered, 0);
+          const summaries = Object.fromEntries(
+            RELAY_SETTINGS.map(({ key }) => [
+              key,
+              { page: summary(key, 'page'), runner: summary(key, 'runner') }
+            ])
+          ) as Record<
+            RelaySettingsKey,
+            Record<RelayFrom, ReturnType<typeof summary>>
+          >;
+          const answered = bursts.reduce((sum, b) => sum + b.answered, 0);
           const mixed = bursts.reduce((sum, b) => sum + b.mixed, 0);
           const lost = bursts.reduce((sum, b) => sum + b.lost, 0);
           const sent = bursts.length * RELAY_BURST;
-          const wall = (where: PortalsWhere, from: IRelayBurst['from']) =>
+          const wall = (key: RelaySettingsKey, from: RelayFrom) =>
             median(
               bursts
-                .filter(b => b.where === where && b.from === from)
+                .filter(b => b.settings === key && b.from === from)
                 .map(b => b.wallMs)
             );
           const ms = (value: number) => `${round(value, 1)}`;
-          const show = (p: ReturnType<typeof pairs>) =>
-            `XDMoD token GET ${p.xdmod.ratio.toFixed(2)} (${ms(p.xdmod.relayedMs)} / ${ms(p.xdmod.directMs)} ms), ` +
-            `Axivion info ${p.axivion.ratio.toFixed(2)} (${ms(p.axivion.relayedMs)} / ${ms(p.axivion.directMs)} ms); ` +
-            `one hop to Jupyter (GET api/status) ${ms(p.floorMs)} ms, added beyond that hop ` +
-            `${ms(p.xdmod.beyondFloorMs)} / ${ms(p.axivion.beyondFloorMs)} ms`;
+          const showPair = (
+            label: string,
+            p: NonNullable<ReturnType<typeof summary>['xdmod']>
+          ) =>
+            `${label} ${p.ratio.toFixed(2)} (${ms(p.relayedMs)} / ${ms(p.directMs)} ms)`;
+          // From the page, a fetch's own cost differs between the direct call (no-store) and the
+          // Jupyter ones (no-cache, XSRF header), so relayed − direct − hop means little there.
+          const show = (key: RelaySettingsKey) => {
+            const { page: p, runner: r } = summaries[key];
+            return (
+              `from the page: ${showPair('XDMoD token GET', p.xdmod!)}, relayed − direct ${ms(p.xdmod!.addedMs)} ms, ` +
+              `hop ${ms(p.floorMs)} ms; Axivion info relayed ${ms(p.medianMs['axivion relayed'])} ms (the page's only way: no CORS); ` +
+              `from the runner: ${showPair('XDMoD', r.xdmod!)}, ${showPair('Axivion info', r.axivion!)}, ` +
+              `relayed − direct ${ms(r.xdmod!.addedMs)} / ${ms(r.axivion!.addedMs)} ms, hop ${ms(r.floorMs)} ms ` +
+              `(beyond it ${ms(r.xdmod!.beyondFloorMs)} / ${ms(r.axivion!.beyondFloorMs)} ms)`
+            );
+          };
           const ONE_HOP = 1.5;
-          const within = (p: ReturnType<typeof pairs>) =>
-            p.xdmod.addedMs <= ONE_HOP * p.floorMs &&
-            p.axivion.addedMs <= ONE_HOP * p.floorMs;
+          const within = (key: RelaySettingsKey) =>
+            [
+              summaries[key].page.xdmod!,
+              summaries[key].runner.xdmod!,
+              summaries[key].runner.axivion!
+            ].every(
+              (p, i) =>
+                p.addedMs <=
+                ONE_HOP *
+                  (i === 0
+                    ? summaries[key].page.floorMs
+                    : summaries[key].runner.floorMs)
+            );
+          const settledKeys = RELAY_SETTINGS.filter(s => s.settled).map(
+            s => s.key
+          );
+          const user = files['user settings']!;
           await record('relay', {
-            what: 'relay (a portal call through the Jupyter server instead of from the page)',
+            what: 'relay (a portal call through the Jupyter server instead of directly)',
             measured:
-              `relayed / direct, medians of ${RELAY_REPS}: portals in the administrator's overrides: ${show(admin)}; ` +
-              `in the user's settings (${files['user settings']!.bytes} B, ${files['user settings']!.portals} portals): ${show(user)}; ` +
-              `${RELAY_BURST} at once over 3 portals, ${bursts.length} times (page, runner; both settings): ` +
-              `${answered(bursts)}/${sent} answered, ${lost} lost, ${mixed} mixed; wall (median) ` +
-              `${round(wall('administrator overrides', 'page'))} / ${round(wall('user settings', 'page'))} ms from the page, ` +
-              `${round(wall('administrator overrides', 'runner'))} / ${round(wall('user settings', 'runner'))} ms from the runner (overrides / user settings)`,
-            target: `relayed − direct ≤ ${ONE_HOP} × one hop to Jupyter; ${RELAY_BURST}/${RELAY_BURST} answered, 0 mixed`,
-            met: within(admin) && within(user) && lost === 0 && mixed === 0,
+              `relayed / direct, medians of ${RELAY_REPS}; settings settled (the relay's cached list): ` +
+              `administrator's overrides: ${show('overrides')}; ` +
+              `user's settings (${user.bytes} B, ${user.portals} portals): ${show('user settings')}; ` +
+              `user's settings just written (read on every call, uncached): ${show('user settings, just written')}; ` +
+              `${RELAY_BURST} at once over 3 portals, ${bursts.length} times (page, runner; each way): ` +
+              `${answered}/${sent} answered, ${lost} lost, ${mixed} mixed; wall (median) ` +
+              RELAY_SETTINGS.map(
+                ({ key }) =>
+                  `${key} ${round(wall(key, 'page'))} / ${round(wall(key, 'runner'))}`
+              ).join(', ') +
+              ' ms (from the page / the runner)',
+            target: `settings settled: relayed − direct ≤ ${ONE_HOP} × one hop to Jupyter; ${RELAY_BURST}/${RELAY_BURST} answered, 0 mixed`,
+            met: settledKeys.every(within) && lost === 0 && mixed === 0,
             details: {
               what: {
-                direct:
-                  'fetch from the page to the demo portal (same origin, its session cookie; Axivion with HTTP Basic), as portalFetch calls it (cache no-store)',
-                relayed:
-                  'fetch from the page to <base>/portal-token/relay/<id>/<path> (the demo proxy, then the Jupyter server, which calls the portal), as the relay transport calls it (cache no-cache)',
+                page: "fetch in the page. Direct: XDMoD only (JupyterLab's origin, its session cookie), as portalFetch calls it (cache no-store); the Axivion Dashboard is on another origin without CORS headers, so the page reaches it only through the relay. Relayed: <base>/portal-token/relay/<id>/<path> (the demo's proxy, then the Jupyter server, which calls the portal), as the relay transport calls it (cache no-cache)",
+                runner:
+                  "Node's http client in the test runner (keep-alive), with the cookies the page's browser would send: direct to XDMoD and to the Axivion Dashboard (HTTP Basic), each on its own origin; relayed the same way as from the page",
                 floor:
-                  'GET <base>/api/status the same way: the demo proxy and the Jupyter server, no portal',
+                  'GET <base>/api/status, from each side the same way as its relayed calls: the demo proxy and the Jupyter server, no portal',
                 settings:
-                  "the same list of portals (the demo's and the benchmark's) either in the user's settings (PUT lab/api/settings) or in a labconfig/default_setting_overrides.json of the benchmark server's config path (the user's settings empty); the relay reads them on every call",
+                  "the same list of portals (the demo's and the benchmark's) either in the user's settings (PUT lab/api/settings) or in a labconfig/default_setting_overrides.json of the benchmark server's config path (the user's settings empty). Settled: written once per block, calls from 2.5 s later (the relay reads a file changed in the last 2 s on every call, else keeps its list until a file changes); just written: the user's settings written again before each round, every call within 2 s of it (read on every call)",
                 burst: `${RELAY_BURST} relayed GETs at once (Promise.all), in turn to the XDMoD token API, the Axivion info as demo, the Axivion info as alice; an answer counts when 200, marked portal, and it is the expected one (the token's dates, or the user's name)`
               },
               reps: RELAY_REPS,
+              blocks,
               files,
-              administratorOverrides: admin,
-              userSettings: user,
+              settingsAgeMs: age,
+              summaries,
+              withinTarget: Object.fromEntries(
+                RELAY_SETTINGS.map(({ key }) => [key, within(key)])
+              ),
               cost,
               bursts,
-              burstWallMedianMs: {
-                administratorOverrides: {
-                  page: wall('administrator overrides', 'page'),
-                  runner: wall('administrator overrides', 'runner')
-                },
-                userSettings: {
-                  page: wall('user settings', 'page'),
-                  runner: wall('user settings', 'runner')
-                }
-              }
+              burstWallMedianMs: Object.fromEntries(
+                RELAY_SETTINGS.map(({ key }) => [
+                  key,
+                  { page: wall(key, 'page'), runner: wall(key, 'runner') }
+                ])
+              )
             }
           });
         } finally {
+          agent.destroy();
           // Close the relay's session, and leave the portal without the token.
           await page.evaluate(relayCalls, [
             {
@@ -1365,33 +1542,63 @@ type RelayCostCall =
   | 'axivion relayed'
   | 'jupyter floor';
 
-/** The two ways the relay benchmark configures its portals, alternating. */
-const PORTALS_WHERE: readonly PortalsWhere[] = [
-  'administrator overrides',
-  'user settings'
+/** Where the relay benchmark's calls are made from: the page, or the test runner (Node). */
+type RelayFrom = 'page' | 'runner';
+
+/** One side's calls of the cost part (the page has no direct Axivion call). */
+type RelayCalls = Partial<Record<RelayCostCall, IBenchCall>>;
+
+/** The ways the relay benchmark holds the portal settings. */
+type RelaySettingsKey =
+  'overrides' | 'user settings' | 'user settings, just written';
+
+/**
+ * Where the portals are, and whether the settings are left alone long enough for the relay to
+ * serve its cached list (settled) or were written just before each round (read on every call).
+ */
+const RELAY_SETTINGS: readonly {
+  key: RelaySettingsKey;
+  where: PortalsWhere;
+  settled: boolean;
+}[] = [
+  { key: 'overrides', where: 'administrator overrides', settled: true },
+  { key: 'user settings', where: 'user settings', settled: true },
+  {
+    key: 'user settings, just written',
+    where: 'user settings',
+    settled: false
+  }
 ];
 
-/** Per call of the cost part: its times, statuses and relay marks. */
-type RelayCost = Record<
-  RelayCostCall,
-  {
-    ms: number[];
-    statuses: Record<string, number>;
-    marks: Record<string, number>;
-  }
+/** Per call of the cost part: its times, statuses, relay marks and what the answers were. */
+type RelayCost = Partial<
+  Record<
+    RelayCostCall,
+    {
+      ms: number[];
+      statuses: Record<string, number>;
+      marks: Record<string, number>;
+      answers: Record<string, number>;
+    }
+  >
 >;
 
 /** A cost record with nothing in it yet. */
 function emptyCost(names: RelayCostCall[]): RelayCost {
   return Object.fromEntries(
-    names.map(name => [name, { ms: [], statuses: {}, marks: {} }])
-  ) as unknown as RelayCost;
+    names.map(name => [name, { ms: [], statuses: {}, marks: {}, answers: {} }])
+  );
+}
+
+/** Count one more `key`. */
+function count(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }
 
 /** One burst of the relay benchmark. */
 interface IRelayBurst {
-  from: 'page' | 'runner';
-  where: PortalsWhere;
+  from: RelayFrom;
+  settings: RelaySettingsKey;
   round: number;
   /** First call sent → last answer read. */
   wallMs: number;
@@ -1435,7 +1642,7 @@ function answerOf(text: string): string {
 
 /** Count a burst's answers against the calls' expected ones. */
 function judgeBurst(
-  which: Pick<IRelayBurst, 'from' | 'where' | 'round'>,
+  which: Pick<IRelayBurst, 'from' | 'settings' | 'round'>,
   calls: { expected: string }[],
   result: { wallMs: number; answers: IBenchAnswer[] }
 ): IRelayBurst {
@@ -1495,6 +1702,48 @@ async function relayCalls(calls: IBenchCall[]): Promise<IBenchAnswer[]> {
       text,
       ms: performance.now() - started
     });
+  }
+  return answers;
+}
+
+/**
+ * In the test runner: make the calls one after the other with Node's own http client (no
+ * browser, no CORS), each timed until its body is read; as `relayCalls` does in the page.
+ */
+async function runnerCalls(
+  calls: IBenchCall[],
+  agent: http.Agent
+): Promise<IBenchAnswer[]> {
+  const answers: IBenchAnswer[] = [];
+  for (const call of calls) {
+    const started = performance.now();
+    answers.push(
+      await new Promise<IBenchAnswer>((resolve, reject) => {
+        const request = http.request(
+          call.url,
+          { method: call.method ?? 'GET', headers: call.headers, agent },
+          response => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('error', reject);
+            response.on('end', () => {
+              const mark = response.headers['x-portal-token-relay'];
+              resolve({
+                status: response.statusCode ?? 0,
+                mark: typeof mark === 'string' ? mark : 'none',
+                text: Buffer.concat(chunks).toString('utf-8'),
+                ms: performance.now() - started
+              });
+            });
+          }
+        );
+        request.setTimeout(30000, () =>
+          request.destroy(new Error(`no answer from ${call.url}`))
+        );
+        request.on('error', reject);
+        request.end();
+      })
+    );
   }
   return answers;
 }
@@ -1620,7 +1869,7 @@ async function showTab(page: Page): Promise<void> {
 /**
  * Three JupyterLab pages, each in its own context, idle from now on: the token panel open, the
  * panel closed, and the panel open in a hidden tab. Portal requests are
- * counted from the page's side (every request outside /jupyter/).
+ * counted from the page's side (every request outside JupyterLab, and every relayed call).
  */
 async function startIdlePages(
   browser: Browser,
@@ -1633,12 +1882,12 @@ async function startIdlePages(
     const page = await context.newPage();
     const item: IIdlePage = { name, context, page, requests: [] };
     page.on('request', request => {
-      const url = new URL(request.url());
-      if (!url.pathname.startsWith('/jupyter')) {
+      if (isPortalRequest(request.url(), baseURL)) {
+        const url = new URL(request.url());
         item.requests.push({
           at: Date.now(),
           method: request.method(),
-          path: url.pathname
+          path: `${url.origin}${url.pathname}`
         });
       }
     });

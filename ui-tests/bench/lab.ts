@@ -56,9 +56,22 @@ export function setExtensionEnabled(enabled: boolean): void {
 }
 
 /**
- * The portal id of the demo's XDMoD (demo/overrides.json).
+ * The portal id of the demo's XDMoD (in the `overrides.json` the demo writes for JupyterLab).
  */
 export const PORTAL_ID = 'xdmod';
+
+/**
+ * Whether a request of a JupyterLab page at `baseURL` (e.g. `http://127.0.0.1:8831/jupyter`)
+ * goes to a portal: anything outside JupyterLab (XDMoD on JupyterLab's origin, SODAR and the
+ * Axivion Dashboard on theirs), and the calls JupyterLab's relay makes for the page
+ * (`<base>/portal-token/relay/…`, how the panel reaches a portal without CORS headers).
+ */
+export function isPortalRequest(url: string, baseURL: string): boolean {
+  const base = baseURL.replace(/\/+$/, '');
+  return (
+    !url.startsWith(`${base}/`) || url.startsWith(`${base}/portal-token/relay/`)
+  );
+}
 
 /**
  * Open JupyterLab in its own workspace (a fresh default layout) and wait for `app.restored`.
@@ -252,8 +265,15 @@ const BENCH_OVERRIDES_FILE = path.join(
 );
 
 /**
+ * How long after a write the relay reads a settings file again on every call (its
+ * `SETTINGS_SETTLE_S`, in jupyterlab_portal_token/relay.py): two writes within one timestamp tick
+ * would otherwise look alike. After that, it keeps what it read until a file changes.
+ */
+export const RELAY_SETTINGS_SETTLE_MS = 2000;
+
+/**
  * Run `body` with `portals` added to the extension's `portals` on the Jupyter server, which the
- * relay reads on every call; `body` switches between two ways to configure them: the user's
+ * relay reads again whenever one of their files changed; `body` switches between two ways to configure them: the user's
  * settings (written through JupyterLab's settings API), or the administrator's overrides (in
  * the benchmark's config folder, the user's settings left as they were). Both are put back as
  * they were afterwards, also when `body` fails. `use` returns how many portals the list holds
@@ -318,8 +338,8 @@ export async function withServerPortals<T>(
       JSON.stringify({ [PLUGIN_ID]: { portals: list } }, null, 2)
     );
     // JupyterLab's settings API keeps the overrides it read at start (so it cannot confirm
-    // this); the relay reads them on every call: a relayed call answered by the portal, with
-    // the user's settings empty, is the proof.
+    // this); the relay reads them again once they changed: a relayed call answered by the
+    // portal, with the user's settings empty, is the proof.
     return {
       portals: list.length,
       bytes: fs.statSync(BENCH_OVERRIDES_FILE).size
