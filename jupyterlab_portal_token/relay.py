@@ -22,6 +22,7 @@ the method, portal id, path and status at most: never a body, header, cookie or 
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import http.cookiejar
 import ipaddress
@@ -668,6 +669,19 @@ class PortalTokenRelay(LoggingConfigurable):
         self._dirs: LabDirs | None = None
         self.cookies = CookieJars()
         self._settings = SettingsCache()
+        self._client: tuple[Any, SimpleAsyncHTTPClient] | None = None
+
+    #: Calls at once to the portals before the next waits (the bench sends 50 at once).
+    MAX_CLIENTS = 100
+
+    def _http_client(self) -> SimpleAsyncHTTPClient:
+        """One client for every call of this relay on the running event loop (it is bound to
+        the loop it was made on); made at the first call."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client[0] is not loop:
+            client = SimpleAsyncHTTPClient(force_instance=True, max_clients=self.MAX_CLIENTS)
+            self._client = (loop, client)
+        return self._client[1]
 
     @property
     def dirs(self) -> LabDirs:
@@ -747,9 +761,8 @@ class PortalTokenRelay(LoggingConfigurable):
         body = request_body(request.method, request.headers.get("Content-Type"), request.body)
 
         answer_body = _CappedBody(self.max_body_bytes)
-        client = SimpleAsyncHTTPClient(force_instance=True)
         try:
-            response = await client.fetch(
+            response = await self._http_client().fetch(
                 HTTPRequest(
                     url,
                     method=request.method,
@@ -769,8 +782,6 @@ class PortalTokenRelay(LoggingConfigurable):
             )
         except Exception as e:
             raise self._failure(e, target, answer_body) from None
-        finally:
-            client.close()
 
         self.cookies.keep(request.user, portal.id, target, url, response.headers)
         if 300 <= response.code < 400:
