@@ -11,6 +11,8 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { TokenActions } from './actions';
 import { ServerTokenBroker } from './broker';
+import { addCommands, CommandIDs, PANEL_ID } from './commands';
+import { TRANSLATION_DOMAIN } from './i18n';
 import { keyIcon } from './icons';
 import { KernelInjector } from './injection/injector';
 import { PortalTokenManager } from './manager';
@@ -145,21 +147,6 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
 };
 
 /**
- * The panel's widget id, for commands that open it.
- */
-const PANEL_ID = 'jp-PortalToken-panel';
-
-/**
- * Command ids.
- */
-namespace CommandIDs {
-  export const generate = 'jupyterlab-portal-token:generate-token';
-  export const copy = 'jupyterlab-portal-token:copy-token';
-  export const revoke = 'jupyterlab-portal-token:revoke-token';
-  export const open = 'jupyterlab-portal-token:open-panel';
-}
-
-/**
  * The "API tokens" panel in the left sidebar.
  */
 const panelPlugin: JupyterFrontEndPlugin<void> = {
@@ -174,9 +161,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load(
-      'jupyterlab_portal_token'
-    );
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const panel = new TokenPanel({ manager, trans });
     panel.id = PANEL_ID;
     panel.title.icon = keyIcon;
@@ -215,101 +200,24 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /**
- * Generate, copy and revoke from the command palette.
+ * The commands (token actions, the panel, snippets), in the palette.
  */
 const commandsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-portal-token:commands',
-  description: 'Commands to generate, copy and revoke API tokens.',
+  description:
+    'Commands to generate, copy and revoke API tokens, and to insert or copy snippets that use them.',
   autoStart: true,
   requires: [IPortalTokenManager],
-  optional: [ICommandPalette, ITranslator],
+  optional: [ICommandPalette, ITranslator, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
     manager: IPortalTokenManager,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    notebooks: INotebookTracker | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load(
-      'jupyterlab_portal_token'
-    );
-    // A command acts on the portal named in its args, or else on the first one it fits.
-    type Model = (typeof manager.models)[number];
-    const pick = (
-      args: { portal?: unknown },
-      states: string[],
-      fits: (model: Model) => boolean
-    ): Model | undefined =>
-      manager.models.find(
-        model =>
-          (args.portal === undefined || model.config.id === args.portal) &&
-          states.includes(model.state) &&
-          model.activity === null &&
-          fits(model)
-      );
-    // Generating from a command needs a portal that asks nothing (no form to fill in).
-    const oneClick = (model: Model) => {
-      const caps = model.client.capabilities;
-      return (
-        caps.create &&
-        caps.credentials === 'session' &&
-        !caps.needsPassword &&
-        caps.types.length === 0
-      );
-    };
-    const portalArg = {
-      type: 'object' as const,
-      properties: {
-        portal: { type: 'string' as const, description: trans.__('Portal id') }
-      }
-    };
-    // Each token command acts on the first portal (or the one named) in one of its states.
-    const tokenCommands = [
-      {
-        id: CommandIDs.generate,
-        label: trans.__('Generate API Token'),
-        states: ['none'],
-        fits: oneClick,
-        run: TokenActions.generate
-      },
-      {
-        id: CommandIDs.copy,
-        label: trans.__('Copy API Token'),
-        states: ['live'],
-        fits: () => true,
-        run: TokenActions.copy
-      },
-      {
-        id: CommandIDs.revoke,
-        label: trans.__('Revoke API Token'),
-        states: ['live', 'stored', 'expired'],
-        fits: (model: Model) => model.client.capabilities.revoke,
-        run: TokenActions.revoke
-      }
-    ];
-    for (const { id, label, states, fits, run } of tokenCommands) {
-      app.commands.addCommand(id, {
-        label,
-        describedBy: { args: portalArg },
-        isEnabled: args => !!pick(args, states, fits),
-        execute: async args => {
-          const model = pick(args, states, fits);
-          if (model) {
-            await run(model, trans);
-          }
-        }
-      });
-    }
-    app.commands.addCommand(CommandIDs.open, {
-      label: trans.__('Open API Tokens Panel'),
-      describedBy: { args: { type: 'object', properties: {} } },
-      execute: () => app.shell.activateById(PANEL_ID)
-    });
-    manager.tokenChanged.connect(() => app.commands.notifyCommandChanged());
-    manager.itemsChanged.connect(() => app.commands.notifyCommandChanged());
-    const category = trans.__('API Tokens');
-    for (const command of Object.values(CommandIDs)) {
-      palette?.addItem({ command, category });
-    }
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    addCommands(app, { manager, trans, palette, notebooks });
   }
 };
 
@@ -331,9 +239,7 @@ const statusPlugin: JupyterFrontEndPlugin<void> = {
     if (!statusBar) {
       return;
     }
-    const trans = (translator ?? nullTranslator).load(
-      'jupyterlab_portal_token'
-    );
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const item = new TokenStatus({
       manager,
       trans,
