@@ -1,4 +1,5 @@
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { IPortalEntry, readPortals } from './config';
 import { PortalTokenModel } from './model';
@@ -154,8 +155,8 @@ export class PortalTokenManager implements IDisposable {
    * another client, an administrator) leaves the kernels. Portals that cannot list are skipped:
    * asking them costs a request and teaches nothing.
    */
-  async refreshLive(): Promise<void> {
-    await Promise.all(
+  async refreshLive(): Promise<boolean> {
+    const results = await Promise.all(
       this.models
         .filter(
           model =>
@@ -165,12 +166,14 @@ export class PortalTokenManager implements IDisposable {
         )
         .map(model => model.refresh())
     );
+    return results.every(Boolean);
   }
 
   /**
    * Keep the page's picture of the portals current: ask every portal when the window regains
    * focus or the tab becomes visible again, and ask the portals of live tokens every `pollMs`
-   * (60 s by default) while the tab is visible. Nothing is sent while the tab is hidden.
+   * (60 s by default) while the tab is visible (a `Poll`: nothing is sent while the tab is
+   * hidden; after a failed round it waits longer, up to ten times as long, until one works).
    */
   watch(options: PortalTokenManager.IWatchOptions = {}): IDisposable {
     const win = options.window ?? window;
@@ -185,15 +188,25 @@ export class PortalTokenManager implements IDisposable {
     };
     win.addEventListener('focus', onFocus);
     doc.addEventListener('visibilitychange', onVisibility);
-    const timer = win.setInterval(() => {
-      if (visible()) {
-        void this.refreshLive();
-      }
-    }, pollMs);
+    const poll = new Poll({
+      auto: false,
+      factory: async () => {
+        if (!(await this.refreshLive())) {
+          // A portal did not answer: the poll backs off.
+          throw new Error('a portal could not be asked');
+        }
+      },
+      frequency: { interval: pollMs, backoff: true, max: 10 * pollMs },
+      // This window's own visibility (not only the global document's), checked at each tick.
+      standby: () => (visible() ? 'never' : true),
+      name: 'jupyterlab-portal-token:live-tokens'
+    });
+    // The first round after a full interval (start() would run one at once).
+    void poll.schedule({ interval: pollMs, phase: 'started' });
     const watcher = new DisposableDelegate(() => {
       win.removeEventListener('focus', onFocus);
       doc.removeEventListener('visibilitychange', onVisibility);
-      win.clearInterval(timer);
+      poll.dispose();
     });
     this._watchers.push(watcher);
     return watcher;

@@ -28,8 +28,13 @@ class EmptyPortal implements IPortalClient {
   created = 0;
   statusCalls = 0;
   token: ITokenInfo | null = null;
+  /** Whether the portal cannot be reached. */
+  failing = false;
   async status(): Promise<IPortalStatus> {
     this.statusCalls += 1;
+    if (this.failing) {
+      throw new PortalError({ reason: 'network' });
+    }
     return {
       signedIn: true,
       available: true,
@@ -279,6 +284,44 @@ describe('PortalTokenManager', () => {
       await model.generate();
       await jest.advanceTimersByTimeAsync(5 * 60000);
       expect(portal.statusCalls).toBe(onFocus + 1);
+      manager.dispose();
+    });
+  });
+
+  describe('watch, when a portal does not answer', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('asks less often while it fails, and every minute again once it answers', async () => {
+      const manager = new PortalTokenManager({
+        registry: registry(),
+        origin: ORIGIN
+      });
+      manager.configure(settings);
+      await manager.checkNew();
+      const model = manager.models[0];
+      const portal = model.client as EmptyPortal;
+      await model.generate();
+      const watcher = manager.watch({ pollMs: 60000 });
+      portal.failing = true;
+      const before = portal.statusCalls;
+      await jest.advanceTimersByTimeAsync(60000);
+      expect(portal.statusCalls).toBe(before + 1);
+      // Backing off: fewer than one a minute (ten minutes at most between them).
+      await jest.advanceTimersByTimeAsync(20 * 60000);
+      const failed = portal.statusCalls - before;
+      expect(failed).toBeGreaterThanOrEqual(3);
+      expect(failed).toBeLessThan(15);
+      expect(model.state).toBe('live');
+      // Back: once a round works, the minute's cadence returns.
+      portal.failing = false;
+      await jest.advanceTimersByTimeAsync(10 * 60000);
+      const answered = portal.statusCalls;
+      await jest.advanceTimersByTimeAsync(60000);
+      expect(portal.statusCalls).toBe(answered + 1);
+      await jest.advanceTimersByTimeAsync(60000);
+      expect(portal.statusCalls).toBe(answered + 2);
+      watcher.dispose();
       manager.dispose();
     });
   });
