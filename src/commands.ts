@@ -134,8 +134,14 @@ export function addCommands(
 
   // ---- "Use it": snippets ----------------------------------------------------------------
 
+  // Live is enough: a check or a renewal running meanwhile leaves the variables' names as they are.
   const live = (args: { portal?: unknown }) =>
-    pick(args, ['live'], model => hasSnippets(model.config.kind));
+    manager.models.find(
+      model =>
+        (args.portal === undefined || model.config.id === args.portal) &&
+        model.state === 'live' &&
+        hasSnippets(model.config.kind)
+    );
   // The notebook in the main area, as JupyterLab's own notebook commands see it.
   const activeNotebook = (): NotebookPanel | null => {
     const panel = notebooks?.currentWidget ?? null;

@@ -68,7 +68,8 @@ export function portalSnippet(
   if (!names.token) {
     return null;
   }
-  return kind[lang](new Private.Variables(names, portal.url)).join('\n');
+  const vars = new Private.Variables(names, portal.url);
+  return [`# ${kind.about(vars)}`, ...kind[lang](vars)].join('\n');
 }
 
 /**
@@ -153,8 +154,9 @@ namespace Private {
     return JSON.stringify(text);
   }
 
-  /** The snippets of one portal kind, as lines. */
+  /** The snippets of one portal kind, as lines, after a comment (`#` in both) that says what they call. */
   interface IKindSnippets {
+    about(vars: Variables): string;
     python(vars: Variables): string[];
     r(vars: Variables): string[];
   }
@@ -183,8 +185,9 @@ namespace Private {
   export const KINDS = new Map<string, IKindSnippets>(
     Object.entries({
       xdmod: {
+        about: vars =>
+          `XDMoD's data warehouse, with the API token in ${vars.names.token} (the portal: ${vars.said('host', vars.bareUrl)}).`,
         python: vars => [
-          `# XDMoD's data warehouse, with the API token in ${vars.names.token} (the portal: ${vars.said('host', vars.bareUrl)}).`,
           'import os',
           '',
           'try:',
@@ -205,7 +208,6 @@ namespace Private {
           'resources'
         ],
         r: vars => [
-          `# XDMoD's data warehouse, with the API token in ${vars.names.token} (the portal: ${vars.said('host', vars.bareUrl)}).`,
           'resources <- jsonlite::fromJSON(url(',
           `  ${vars.rUrl('host', '/rest/v1/warehouse/resources')},`,
           `  headers = c(Authorization = paste("Bearer", ${vars.r('token')}))`,
@@ -214,8 +216,9 @@ namespace Private {
         ]
       },
       sodar: {
+        about: vars =>
+          `SODAR's API, with the token in ${vars.names.token} (the server: ${vars.said('url', vars.url)}), as sodar-cli reads them.`,
         python: vars => [
-          `# SODAR's API, with the token in ${vars.names.token} (the server: ${vars.said('url', vars.url)}), as sodar-cli reads them.`,
           'import json, os, urllib.request',
           '',
           'with urllib.request.urlopen(urllib.request.Request(',
@@ -230,7 +233,6 @@ namespace Private {
           'projects'
         ],
         r: vars => [
-          `# SODAR's API, with the token in ${vars.names.token} (the server: ${vars.said('url', vars.url)}), as sodar-cli reads them.`,
           'projects <- jsonlite::fromJSON(url(',
           `  ${vars.rUrl('url', '/project/api/list')},`,
           '  headers = c(',
@@ -244,10 +246,9 @@ namespace Private {
       axivion: {
         // The dashboard's info document answers any signed-in user; only its project list is
         // kept (it also carries a CSRF token, which has no business in a notebook).
+        about: vars =>
+          `The Axivion Dashboard's API, ${vars.names.username ? `as the user in ${vars.names.username} ` : ''}with the API token in ${vars.names.token} (the dashboard: ${vars.said('url', vars.url)}).`,
         python: vars => [
-          vars.names.username
-            ? `# The Axivion Dashboard's API, as the user in ${vars.names.username} with the API token in ${vars.names.token} (the dashboard: ${vars.said('url', vars.url)}).`
-            : `# The Axivion Dashboard's API, with the API token in ${vars.names.token} (the dashboard: ${vars.said('url', vars.url)}).`,
           vars.names.username
             ? 'import base64, json, os, urllib.request'
             : 'import json, os, urllib.request',
@@ -271,9 +272,6 @@ namespace Private {
           'projects'
         ],
         r: vars => [
-          vars.names.username
-            ? `# The Axivion Dashboard's API, as the user in ${vars.names.username} with the API token in ${vars.names.token} (the dashboard: ${vars.said('url', vars.url)}).`
-            : `# The Axivion Dashboard's API, with the API token in ${vars.names.token} (the dashboard: ${vars.said('url', vars.url)}).`,
           'projects <- jsonlite::fromJSON(url(',
           `  ${vars.r('url', vars.url)},`,
           '  headers = c(',
