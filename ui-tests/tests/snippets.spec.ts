@@ -5,6 +5,7 @@ import {
   cellOutput,
   generateIn,
   newNotebook,
+  setPortals,
   SODAR,
   test,
   XDMOD
@@ -145,6 +146,34 @@ for (const kind of KINDS) {
     expect(await isEnabled(page, COPY, kind.id)).toBe(true);
   });
 }
+
+test('XDMoD with variables renamed in the settings: the snippet reads those names and runs', async ({
+  page
+}) => {
+  test.setTimeout(180000);
+  await setPortals(page, [
+    {
+      id: 'xdmod',
+      kind: 'xdmod',
+      label: XDMOD,
+      url: '/',
+      envVars: { token: 'HPC_TOKEN', host: 'HPC_HOST' }
+    }
+  ]);
+  await newNotebook(page, 'python3');
+  await generateIn(page, XDMOD);
+  await execute(page, INSERT, 'xdmod');
+  await expect
+    .poll(() => page.notebook.getCellTextInput(1))
+    .toContain('dw = DataWarehouse(os.environ["HPC_HOST"])');
+  const text = await page.notebook.getCellTextInput(1);
+  expect(text).toContain('"Bearer " + os.environ["HPC_TOKEN"]');
+  expect(text).not.toContain('os.environ["XDMOD_API_TOKEN"]');
+  await page.notebook.runCell(1, true);
+  const output = await cellOutput(page, 1);
+  expect(output).toContain('HTTP 200');
+  expect(output).toContain('demo-cluster');
+});
 
 test('XDMoD in an R notebook: the R snippet, run in IRkernel', async ({
   page,
