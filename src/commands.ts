@@ -240,6 +240,10 @@ export function addCommands(
   manager.tokenChanged.connect(changed);
   manager.itemsChanged.connect(changed);
   notebooks?.currentChanged.connect(changed);
+  // Another kernel may speak another language: "insert" may change its mind.
+  notebooks?.forEach(panel =>
+    panel.sessionContext.kernelChanged.connect(changed)
+  );
   notebooks?.widgetAdded.connect((_, panel) =>
     panel.sessionContext.kernelChanged.connect(changed)
   );
