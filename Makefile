@@ -110,6 +110,12 @@ wheel-check: $(STAMPS)/dist
 ui-test: setup $(STAMPS)/chromium
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx playwright test -c ui-tests/playwright.config.ts
 
+# The README's screenshots of the panel, light and dark (docs/images/panel-<state>-<theme>.png), from
+# the demo in Galata (not part of `make test`), on ports SCREENSHOTS_PORT (default 8971) to +3.
+.PHONY: screenshots
+screenshots: setup $(STAMPS)/chromium
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx playwright test -c ui-tests/screenshots.config.ts
+
 # The benchmarks of docs/BENCHMARKS.md (not part of `make test`): prints their table, also left in
 # ui-tests/bench/results/. BENCH_PORT (default 8831), BENCH_IDLE_MINUTES (default 10), BENCH_REPS…
 bench: setup $(STAMPS)/chromium

@@ -1,0 +1,46 @@
+import { expect } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from '../tests/helpers';
+import { PANEL_STATES, panelSettled } from './states';
+
+/**
+ * `make screenshots`: the panel in each state a person meets, light and dark, into
+ * docs/images/ (the README's gallery). The files are this script's output: never edit them.
+ */
+const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
+
+test.beforeAll(() => {
+  fs.mkdirSync(IMAGES, { recursive: true });
+});
+
+for (const state of PANEL_STATES) {
+  test(`panel-${state.name}`, async ({ page, request, baseURL }) => {
+    test.setTimeout(180000);
+    await state.reach(page, request, baseURL);
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+        expect(await page.theme.getTheme()).toBe('JupyterLab Dark');
+      }
+      const panel = await panelSettled(page);
+      if (state.focus) {
+        await panel
+          .getByRole('region', { name: state.focus, exact: true })
+          .scrollIntoViewIfNeeded();
+      }
+      // No focus ring or hover left from reaching the state.
+      await page.evaluate(() =>
+        (document.activeElement as HTMLElement)?.blur()
+      );
+      await page.mouse.move(0, 0);
+      const file = path.join(IMAGES, `panel-${state.name}-${theme}.png`);
+      await panel.screenshot({
+        path: file,
+        animations: 'disabled',
+        caret: 'hide'
+      });
+      expect(fs.statSync(file).size).toBeGreaterThan(1000);
+    }
+  });
+}

@@ -1,0 +1,94 @@
+import type { Locator, Page } from '@playwright/test';
+import { expect } from '@jupyterlab/galata';
+import { Names } from '../screenshots/states';
+import { keptTokens, portalUrl, test, XDMOD } from './helpers';
+
+/**
+ * The whole XDMoD flow with the keyboard alone: open the panel from the command palette,
+ * generate, see it live, revoke, confirm. Nothing here clicks or points; the page counts
+ * pointer presses to prove it.
+ */
+test('XDMoD with the keyboard alone: palette → panel → generate → live → revoke → confirm', async ({
+  page,
+  request,
+  baseURL
+}) => {
+  test.setTimeout(120000);
+  await page.evaluate(() => {
+    (window as unknown as { pointerPresses: number }).pointerPresses = 0;
+    document.addEventListener(
+      'pointerdown',
+      () => (window as unknown as { pointerPresses: number }).pointerPresses++,
+      true
+    );
+  });
+
+  // JupyterLab's own way there: the command palette.
+  await page.keyboard.press('Control+Shift+C');
+  await expect(page.locator('.jp-ModalCommandPalette input')).toBeFocused();
+  await page.keyboard.type('Open API Tokens Panel');
+  await expect(
+    page.getByRole('menuitem', { name: /Open API Tokens Panel/ })
+  ).toBeVisible();
+  await page.keyboard.press('Enter');
+  const panel = page.getByRole('region', { name: 'API tokens' });
+  await expect(panel).toBeVisible();
+  const section = panel.getByRole('region', { name: XDMOD, exact: true });
+
+  // The palette leaves the focus where it was: Tab walks JupyterLab's top bar and sidebar
+  // tabs first (19 presses today).
+  await tabTo(page, Names.generate(section));
+  await page.keyboard.press('Enter');
+  await expect(Names.revoke(section)).toBeVisible();
+  // Live: the server keeps it for the kernels.
+  await expect
+    .poll(async () => (await keptTokens(request, baseURL)).map(t => t.portal))
+    .toEqual(['xdmod']);
+
+  // The focus stays where "Generate token" was, not back at the top of the page.
+  await tabTo(page, Names.revoke(section), 10);
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await tabTo(
+    page,
+    dialog.getByRole('button', { name: 'Revoke', exact: true })
+  );
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+  await expect(Names.generate(section)).toBeVisible();
+
+  // Gone at the portal and from the server, as after a revoke by mouse.
+  const atPortal = await page.request.get(
+    `${portalUrl()}rest/users/current/api/token`
+  );
+  expect(atPortal.status()).toBe(404);
+  expect(await keptTokens(request, baseURL)).toEqual([]);
+  expect(
+    await page.evaluate(
+      () => (window as unknown as { pointerPresses: number }).pointerPresses
+    )
+  ).toBe(0);
+});
+
+/**
+ * Press Tab (forward) until `target` has the focus, at most `max` times; fails otherwise.
+ * Returns how many presses it took.
+ */
+async function tabTo(page: Page, target: Locator, max = 40): Promise<number> {
+  await expect(target).toBeVisible();
+  for (let presses = 0; presses <= max; presses++) {
+    if (await target.evaluate(node => node === document.activeElement)) {
+      return presses;
+    }
+    await page.keyboard.press('Tab');
+  }
+  const focused = await page.evaluate(
+    () =>
+      document.activeElement?.getAttribute('aria-label') ??
+      document.activeElement?.textContent?.slice(0, 40)
+  );
+  throw new Error(
+    `${max} presses of Tab did not reach ${target}: the focus is on "${focused}"`
+  );
+}
