@@ -15,7 +15,11 @@ test.beforeAll(() => {
 });
 
 for (const state of PANEL_STATES) {
-  test(`panel-${state.name}`, async ({ page, request, baseURL }) => {
+  test(`panel-${state.name}: ${state.title}`, async ({
+    page,
+    request,
+    baseURL
+  }) => {
     test.setTimeout(180000);
     await state.reach(page, request, baseURL);
     for (const theme of ['light', 'dark'] as const) {
@@ -35,8 +39,19 @@ for (const state of PANEL_STATES) {
       );
       await page.mouse.move(0, 0);
       const file = path.join(IMAGES, `panel-${state.name}-${theme}.png`);
-      await panel.screenshot({
+      // The panel's region, down to the end of its content (the rest is empty sidebar).
+      const box = await panel.boundingBox();
+      expect(box).not.toBeNull();
+      const used = await panel.evaluate(node => {
+        const top = node.getBoundingClientRect().top;
+        const bottoms = Array.from(node.children).map(
+          child => child.getBoundingClientRect().bottom - top
+        );
+        return Math.ceil(Math.max(0, ...bottoms)) + 8;
+      });
+      await page.screenshot({
         path: file,
+        clip: { ...box!, height: Math.min(box!.height, used) },
         animations: 'disabled',
         caret: 'hide'
       });

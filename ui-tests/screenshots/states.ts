@@ -21,7 +21,7 @@ import {
 export interface IPanelState {
   /** A file-name-safe name: `docs/images/panel-<name>-<theme>.png`. */
   name: string;
-  /** What the README's gallery says of it. */
+  /** What the README's gallery says of it (README.md, "What it looks like"). */
   title: string;
   /** Brings a freshly loaded JupyterLab (a clean portal, no token) into the state. */
   reach(
