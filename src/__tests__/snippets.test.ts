@@ -9,9 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { IRunningPortal } from '../../demo/src/server';
 import { startDemo } from '../portals/__tests__/portal-helpers';
-import { AxivionClient } from '../portals/axivion';
-import { SodarClient } from '../portals/sodar';
-import { XdmodClient } from '../portals/xdmod';
+import { PortalRegistry } from '../portals/registry';
 import {
   portalSnippet,
   snippetLanguage,
@@ -24,17 +22,13 @@ const URLS = {
   axivion: 'https://axivion.example.org/axivion/'
 };
 
-/** A portal of a kind with its default variable names, or with some renamed. */
+/** A portal of a kind with its default variable names (the registry's), or some renamed. */
 function portal(
   kind: 'xdmod' | 'sodar' | 'axivion',
   envVars: Record<string, string> = {},
   url: string = URLS[kind]
 ): ISnippetPortal {
-  const defaults = {
-    xdmod: XdmodClient.ENV_VARS,
-    sodar: SodarClient.ENV_VARS,
-    axivion: AxivionClient.ENV_VARS
-  }[kind];
+  const defaults = new PortalRegistry().defaultEnvVars(kind);
   return { kind, url, envVars: { ...defaults, ...envVars } };
 }
 
