@@ -120,7 +120,9 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
       origin: window.location.origin
     });
     const apply = (settings: ISettingRegistry.ISettings): void => {
-      manager.configure({
+      // Once the clients of the configured kinds are loaded; then the new portals are checked
+      // (never awaited here: JupyterLab's start must not depend on a portal).
+      void manager.apply({
         portals: settings.composite.portals,
         autoInject: settings.composite.autoInject as boolean,
         autoRenew: settings.composite.autoRenew as boolean,
@@ -128,8 +130,6 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
         autoGenerate: settings.composite.autoGenerate as boolean,
         injectTerminals: settings.composite.injectTerminals as boolean
       });
-      // Never wait for a portal inside activate: JupyterLab's start must not depend on it.
-      void manager.checkNew();
     };
     // Revoked elsewhere, signed out in another tab: noticed on focus and within a minute.
     manager.watch();

@@ -118,6 +118,37 @@ export class PortalTokenManager implements IDisposable {
   }
 
   /**
+   * Apply settings once the clients of their portals' kinds are loaded (a built-in kind's code
+   * is fetched the first time a portal of that kind is configured), then check the new portals.
+   * Calls are applied in order; never rejects (a kind that fails to load is reported).
+   */
+  apply(settings: ITokenSettings): Promise<void> {
+    this._applying = this._applying.then(async () => {
+      if (this._isDisposed) {
+        return;
+      }
+      const kinds = readPortals(settings.portals, this._registry, this._origin)
+        .map(entry => entry.config?.kind)
+        .filter((kind): kind is string => kind !== undefined);
+      try {
+        await this._registry.load([...new Set(kinds)]);
+      } catch (reason) {
+        console.error(
+          'jupyterlab-portal-token: a portal client did not load',
+          reason
+        );
+        return;
+      }
+      if (!this._isDisposed) {
+        this.configure(settings);
+        // Never wait for a portal here: JupyterLab's start must not depend on it.
+        void this.checkNew();
+      }
+    });
+    return this._applying;
+  }
+
+  /**
    * Check every new portal (once), generating a token where `autoGenerate` asks for it.
    */
   async checkNew(): Promise<void> {
@@ -308,6 +339,7 @@ export class PortalTokenManager implements IDisposable {
   private _itemsChanged = new Signal<this, void>(this);
   private _origin: string;
   private _registry: IPortalRegistry;
+  private _applying: Promise<void> = Promise.resolve();
   private _tokenChanged = new Signal<this, PortalTokenModel>(this);
   private _refreshing: Promise<void> | null = null;
   private _watchers: IDisposable[] = [];

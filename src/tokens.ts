@@ -330,7 +330,12 @@ export interface IPortalRegistry {
   defaultEnvVars(kind: string): Record<string, string>;
   /** The kinds that have a client. */
   readonly kinds: string[];
-  /** Make a client for a portal, or throw if its kind is unknown. */
+  /**
+   * Make the clients of these kinds ready to `create` (a kind's code may be fetched on demand);
+   * unknown kinds are ignored.
+   */
+  load(kinds: readonly string[]): Promise<void>;
+  /** Make a client for a portal, or throw if its kind is unknown or not loaded yet. */
   create(config: IPortalConfig): IPortalClient;
 }
 

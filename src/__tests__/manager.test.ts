@@ -169,6 +169,40 @@ describe('PortalTokenManager', () => {
     autoGenerate: false
   };
 
+  it('fetches a built-in client only for a configured kind, then applies the settings in order', async () => {
+    const kinds = new PortalRegistry();
+    const config = {
+      id: 'x',
+      kind: 'xdmod',
+      label: 'X',
+      url: 'http://127.0.0.1:1/xdmod/',
+      envVars: {}
+    };
+    // Not loaded until a portal of the kind is configured.
+    expect(() => kinds.create(config)).toThrow('not loaded');
+    const manager = new PortalTokenManager({ registry: kinds, origin: ORIGIN });
+    const first = manager.apply({
+      ...settings,
+      portals: [{ id: 'x', kind: 'xdmod', url: 'http://127.0.0.1:1/xdmod/' }]
+    });
+    const second = manager.apply({
+      ...settings,
+      portals: [
+        { id: 'x', kind: 'xdmod', url: 'http://127.0.0.1:1/xdmod/' },
+        { id: 's', kind: 'sodar', url: 'http://127.0.0.1:1/sodar/' }
+      ]
+    });
+    await first;
+    expect(manager.models.map(model => model.config.id)).toEqual(['x']);
+    expect(manager.models[0].client).toBeInstanceOf(XdmodClient);
+    expect(() => kinds.create({ ...config, kind: 'axivion' })).toThrow(
+      'not loaded'
+    );
+    await second;
+    expect(manager.models.map(model => model.config.id)).toEqual(['x', 's']);
+    manager.dispose();
+  });
+
   it('keeps a portal model (and its token) across unrelated settings changes', async () => {
     const manager = new PortalTokenManager({
       registry: registry(),

@@ -16,6 +16,7 @@ import {
   messageOf as httpMessageOf,
   portalFetch
 } from './http';
+import { AXIVION_ENV_VARS } from './variables';
 
 /**
  * What the Axivion Dashboard's token API can do: many tokens per user, each with a type, a
@@ -328,11 +329,7 @@ export namespace AxivionClient {
   export const CAPABILITIES = AXIVION_CAPABILITIES;
 
   /** Default variable names by role: what Axivion's analysis scripts read. */
-  export const ENV_VARS = {
-    token: 'AXIVION_PASSWORD',
-    username: 'AXIVION_USERNAME',
-    url: 'AXIVION_DASHBOARD_URL'
-  };
+  export const ENV_VARS = AXIVION_ENV_VARS;
 
   /** The CSRF header when the info document does not name one. */
   export const CSRF_HEADER = 'AX-CSRF-Token';

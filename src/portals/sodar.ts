@@ -13,6 +13,7 @@ import {
   IPortalResponse,
   portalFetch
 } from './http';
+import { SODAR_ENV_VARS } from './variables';
 
 /**
  * What SODAR's token API can do: create only, and every creation deletes all of the user's
@@ -155,7 +156,7 @@ export namespace SodarClient {
   export const CAPABILITIES = SODAR_CAPABILITIES;
 
   /** Default variable names by role: what sodar-cli reads. */
-  export const ENV_VARS = { token: 'SODAR_API_TOKEN', url: 'SODAR_SERVER_URL' };
+  export const ENV_VARS = SODAR_ENV_VARS;
 
   /** The versioned Accept header of SODAR Core's tokens API. */
   export const ACCEPT =

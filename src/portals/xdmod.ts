@@ -14,6 +14,7 @@ import {
   messageOf,
   portalFetch
 } from './http';
+import { XDMOD_ENV_VARS } from './variables';
 
 /**
  * The message XDMoD sends with a 404 when the user simply has no token. Any other 404 on the
@@ -226,7 +227,7 @@ export namespace XdmodClient {
   };
 
   /** Default variable names by role: what `xdmod-data` reads. */
-  export const ENV_VARS = { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' };
+  export const ENV_VARS = XDMOD_ENV_VARS;
 
   /** The shape of an XDMoD API token: `<userId>.<64 hex>`. */
   export const TOKEN_PATTERN = /^[0-9]+\.[0-9a-f]{64}$/;

@@ -92,13 +92,14 @@ describe('SodarClient against the demo portal', () => {
     expect(client.signInUrl).toBe(`${base}login`);
   });
 
-  it('is registered under "sodar" with sodar-cli\'s variable names', () => {
+  it('is registered under "sodar" with sodar-cli\'s variable names', async () => {
     const registry = new PortalRegistry();
     expect(registry.kinds).toContain('sodar');
     expect(registry.defaultEnvVars('sodar')).toEqual({
       token: 'SODAR_API_TOKEN',
       url: 'SODAR_SERVER_URL'
     });
+    await registry.load(['sodar']);
     const made = registry.create({
       id: 's',
       kind: 'sodar',
