@@ -184,6 +184,9 @@ describe('KernelInjector (message level)', () => {
     expect(snippetsFor('r')).toBe(R);
     expect(snippetsFor('Julia')).toBe(JULIA);
     expect(snippetsFor('echo')).toBeUndefined();
+    // A language name is no key into the object's prototype.
+    expect(snippetsFor('constructor')).toBeUndefined();
+    expect(snippetsFor('__proto__')).toBeUndefined();
     expect(() => PYTHON.set(["A') or True or ('"], 'n0nce')).toThrow();
     expect(() => R.set(['A'], 'n0nce"); system("x')).toThrow();
   });

@@ -19,6 +19,7 @@ import { IState, ISource, KernelEntry, Link, loadOnce } from './entries';
 import { execute } from './exchange';
 import { snippetsFor, StdinAnswers } from './languages';
 import { RestartWatcher } from './restarts';
+import { TRANSLATION_DOMAIN } from '../i18n';
 
 /**
  * Puts environment variables into every kernel, their values carried by `input_reply` messages.
@@ -47,7 +48,7 @@ export class KernelInjector implements IKernelInjector, IDisposable {
     this._kernelSpecManager = options.kernelSpecManager ?? null;
     this._launch = options.launch ?? null;
     this._trans = (options.translator ?? nullTranslator).load(
-      'jupyterlab_portal_token'
+      TRANSLATION_DOMAIN
     );
     this._kernelManager.runningChanged.connect(this._onRunningChanged, this);
   }

@@ -214,7 +214,11 @@ export const JULIA: ILanguageSnippets = {
  * without regard to case; `undefined` when there are none.
  */
 export function snippetsFor(language: string): ILanguageSnippets | undefined {
-  return Private.LANGUAGES[language.trim().toLowerCase()];
+  const key = language.trim().toLowerCase();
+  // Own keys only: "constructor" or "__proto__" are no language.
+  return Object.hasOwn(Private.LANGUAGES, key)
+    ? Private.LANGUAGES[key]
+    : undefined;
 }
 
 /**
