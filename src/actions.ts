@@ -100,12 +100,15 @@ export function describeError(
  * The user-facing actions on a token, shared by the panel and the commands.
  */
 export namespace TokenActions {
-  /** Generate a token; failures are shown by the panel from the model's error. */
+  /**
+   * Generate a token; failures are shown by the panel from the model's error. Resolves
+   * whether it was made.
+   */
   export async function generate(
     model: PortalTokenModel,
     trans: TranslationBundle,
     options?: ICreateOptions
-  ): Promise<void> {
+  ): Promise<boolean> {
     const done = await model.generate(options);
     // Done but not live: a one-token portal already had a token, which the panel shows.
     Private.report(
@@ -116,6 +119,7 @@ export namespace TokenActions {
         ? trans.__('New API token for %1 is ready.', model.config.label)
         : null
     );
+    return done;
   }
 
   /** Copy the live secret to the clipboard. */
@@ -139,15 +143,20 @@ export namespace TokenActions {
       );
       return;
     }
-    try {
-      await navigator.clipboard.writeText(secret);
-    } catch {
-      Clipboard.copyToSystem(secret);
-    }
-    Notification.info(
-      trans.__('API token for %1 copied to the clipboard.', model.config.label),
-      { autoClose: 3000 }
+    await copyText(
+      secret,
+      trans.__('API token for %1 copied to the clipboard.', model.config.label)
     );
+  }
+
+  /** Copy a text to the clipboard, and say so. */
+  export async function copyText(text: string, done: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      Clipboard.copyToSystem(text);
+    }
+    Notification.info(done, { autoClose: 3000 });
   }
 
   /** Ask, then revoke the token and scrub the kernels. */

@@ -7,6 +7,7 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { TokenActions } from './actions';
@@ -154,15 +155,21 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The "API tokens" sidebar panel.',
   autoStart: true,
   requires: [IPortalTokenManager],
-  optional: [ILayoutRestorer, ITranslator],
+  optional: [ILayoutRestorer, ITranslator, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     manager: IPortalTokenManager,
     restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
-    const panel = new TokenPanel({ manager, trans });
+    const panel = new TokenPanel({
+      manager,
+      trans,
+      commands: app.commands,
+      state
+    });
     panel.id = PANEL_ID;
     panel.title.icon = keyIcon;
     panel.title.caption = trans.__('API tokens');

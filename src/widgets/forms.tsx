@@ -2,330 +2,232 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { TokenActions } from '../actions';
 import type { PortalTokenModel } from '../model';
-import type { ICreateOptions } from '../tokens';
+import { checkForm, FormField, formFields, IFormInput } from './checks';
+import { Action } from './parts';
 
 /**
- * Props of the panel's forms.
+ * Props of the panel's form.
  */
 export interface IFormProps {
   model: PortalTokenModel;
   trans: TranslationBundle;
+  /** Sign in (username and password), or a new token. */
+  form: 'sign-in' | 'create';
   /** Disable the inputs while the model is busy. */
   busy: boolean;
+  /** The submit button's text. */
+  submitLabel: string;
+  /** Close the form: cancelled (Escape, Cancel), or done. */
+  onClose: () => void;
 }
 
 /**
- * Username and password for portals signed in from the panel. The password lives in this
- * form's state only until it is submitted.
+ * Sign-in or create form, with the fields the portal's capabilities declare. Checked before
+ * anything is sent; submitted with Enter. The password lives in this form's state only until
+ * it is submitted.
  */
-export function SignInForm(props: IFormProps): JSX.Element {
-  const { model, trans, busy } = props;
-  const [username, setUsername] = React.useState('');
-  const [password, setPassword] = React.useState('');
-  const [problem, setProblem] = React.useState<string | null>(null);
-  const id = Private.idFor(model, 'signin');
-  const submit = (event: React.FormEvent) => {
-    event.preventDefault();
-    if (!username.trim() || !password) {
-      setProblem(trans.__('Enter your username and password.'));
-      return;
-    }
-    setProblem(null);
-    const credentials = { username: username.trim(), password };
-    setPassword('');
-    void model.signIn(credentials);
-  };
-  return (
-    <form
-      className="jp-PortalToken-form"
-      onSubmit={submit}
-      aria-label={trans.__('Sign in to %1', model.config.label)}
-      noValidate
-    >
-      <Field id={`${id}-user`} label={trans.__('Username')}>
-        <input
-          id={`${id}-user`}
-          className="jp-mod-styled"
-          type="text"
-          autoComplete="username"
-          value={username}
-          disabled={busy}
-          aria-invalid={problem !== null && !username.trim()}
-          onChange={event => setUsername(event.target.value)}
-        />
-      </Field>
-      <Field id={`${id}-password`} label={trans.__('Password')}>
-        <input
-          id={`${id}-password`}
-          className="jp-mod-styled"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          disabled={busy}
-          aria-invalid={problem !== null && !password}
-          onChange={event => setPassword(event.target.value)}
-        />
-      </Field>
-      <Problem text={problem} />
-      <button
-        type="submit"
-        className="jp-Button jp-mod-styled jp-mod-accept jp-PortalToken-button"
-        disabled={busy}
-      >
-        {trans.__('Sign in')}
-      </button>
-    </form>
-  );
-}
-
-/**
- * What a portal's create call takes, as its capabilities declare: credentials, label, lifetime,
- * type. Checks the input before anything is sent.
- */
-export function CreateForm(
-  props: IFormProps & { submitLabel: string }
-): JSX.Element {
-  const { model, trans, busy } = props;
+export function PortalForm(props: IFormProps): JSX.Element {
+  const { model, trans, busy, form } = props;
   const caps = model.client.capabilities;
-  const perCreate = caps.credentials === 'per-create';
-  const [username, setUsername] = React.useState('');
-  const [password, setPassword] = React.useState('');
-  const [label, setLabel] = React.useState('');
-  const [lifetime, setLifetime] = React.useState('');
-  const [type, setType] = React.useState(caps.types[0] ?? '');
-  const [problems, setProblems] = React.useState<Record<string, string>>({});
-  const id = Private.idFor(model, 'create');
+  const fields = formFields(caps, form);
+  const [input, setInput] = React.useState<IFormInput>({
+    username: '',
+    password: '',
+    label: '',
+    lifetime: '',
+    type: caps.types[0] ?? ''
+  });
+  const [problems, setProblems] = React.useState<
+    Partial<Record<FormField, string>>
+  >({});
+  const id = `jp-PortalToken-${form}-${model.config.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const label = model.config.label;
 
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    const found: Record<string, string> = {};
-    if (perCreate && !username.trim()) {
-      found.username = trans.__('Enter your username.');
-    }
-    if ((perCreate || caps.needsPassword) && !password) {
-      found.password = trans.__('Enter your password.');
-    }
-    if (
-      caps.label &&
-      caps.labelMaxLength !== undefined &&
-      label.length > caps.labelMaxLength
-    ) {
-      found.label = trans.__(
-        'At most %1 characters (now %2).',
-        caps.labelMaxLength,
-        label.length
-      );
-    }
-    let hours: number | undefined = undefined;
-    if (caps.lifetime && lifetime.trim() !== '') {
-      hours = Number(lifetime);
-      if (!Number.isInteger(hours) || hours < 0) {
-        found.lifetime = trans.__('A whole number of hours, 0 or more.');
-      }
-    }
-    setProblems(found);
-    if (Object.keys(found).length > 0) {
+    const checked = checkForm(input, fields, trans);
+    setProblems(checked.problems);
+    if (Object.keys(checked.problems).length > 0) {
       return;
-    }
-    const options: ICreateOptions = {};
-    if (perCreate) {
-      options.username = username.trim();
-    }
-    if (perCreate || caps.needsPassword) {
-      options.password = password;
-    }
-    if (caps.label) {
-      options.label = label;
-    }
-    if (hours !== undefined) {
-      options.lifetimeHours = hours;
-    }
-    if (caps.types.length > 0) {
-      options.type = type;
     }
     // The password is sent once: the form forgets it now.
-    setPassword('');
-    void TokenActions.generate(model, trans, options);
+    setInput({ ...input, password: '' });
+    const { options } = checked;
+    if (form === 'sign-in') {
+      // Signed in, the card leaves the signed-out state and the form with it.
+      void model.signIn({
+        username: options.username!,
+        password: options.password!
+      });
+    } else {
+      void TokenActions.generate(model, trans, options).then(
+        done => done && props.onClose()
+      );
+    }
   };
 
-  const input = (
-    name: string,
+  const field = (
+    name: FormField,
     text: string,
-    element: (fieldId: string, invalid: boolean) => JSX.Element,
+    control: (attributes: Record<string, unknown>) => JSX.Element,
     hint?: string
   ) => {
     const fieldId = `${id}-${name}`;
+    const problem = problems[name];
+    const describedBy =
+      [hint && `${fieldId}-hint`, problem && `${fieldId}-problem`]
+        .filter(Boolean)
+        .join(' ') || undefined;
     return (
-      <Field
-        id={fieldId}
-        label={text}
-        hint={hint}
-        problem={problems[name]}
-        key={name}
-      >
-        {element(fieldId, !!problems[name])}
-      </Field>
+      <div className="jp-PortalToken-field">
+        <label htmlFor={fieldId}>{text}</label>
+        {control({
+          id: fieldId,
+          className: 'jp-mod-styled',
+          disabled: busy,
+          value: input[name],
+          'aria-invalid': !!problem,
+          'aria-describedby': describedBy,
+          onChange: (
+            event: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>
+          ) => setInput({ ...input, [name]: event.target.value })
+        })}
+        {hint && (
+          <span id={`${fieldId}-hint`} className="jp-PortalToken-hint">
+            {hint}
+          </span>
+        )}
+        {problem && (
+          <span
+            id={`${fieldId}-problem`}
+            className="jp-PortalToken-fieldProblem"
+            role="alert"
+          >
+            {problem}
+          </span>
+        )}
+      </div>
     );
   };
-  const describedBy = (fieldId: string, name: string, hint?: boolean) =>
-    [hint ? `${fieldId}-hint` : '', problems[name] ? `${fieldId}-problem` : '']
-      .filter(Boolean)
-      .join(' ') || undefined;
 
   return (
     <form
       className="jp-PortalToken-form"
       onSubmit={submit}
-      aria-label={trans.__('New token at %1', model.config.label)}
+      onKeyDown={event => event.key === 'Escape' && props.onClose()}
+      aria-label={
+        form === 'sign-in'
+          ? trans.__('Sign in to %1', label)
+          : trans.__('New token at %1', label)
+      }
       noValidate
     >
-      {caps.replacesAll && (
+      {form === 'create' && caps.replacesAll && (
         <p className="jp-PortalToken-message jp-mod-warning" role="note">
           {trans.__(
             'Creating a token at %1 deletes all of your other %1 tokens, also those used elsewhere.',
-            model.config.label
+            label
           )}
         </p>
       )}
-      {perCreate &&
-        input('username', trans.__('Username'), (fieldId, invalid) => (
-          <input
-            id={fieldId}
-            className="jp-mod-styled"
-            type="text"
-            autoComplete="username"
-            value={username}
-            disabled={busy}
-            aria-invalid={invalid}
-            aria-describedby={describedBy(fieldId, 'username')}
-            onChange={event => setUsername(event.target.value)}
-          />
-        ))}
-      {(perCreate || caps.needsPassword) &&
-        input(
-          'password',
-          trans.__('Password'),
-          (fieldId, invalid) => (
-            <input
-              id={fieldId}
-              className="jp-mod-styled"
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              disabled={busy}
-              aria-invalid={invalid}
-              aria-describedby={describedBy(fieldId, 'password', true)}
-              onChange={event => setPassword(event.target.value)}
-            />
-          ),
-          trans.__('Sent once to %1, never kept.', model.config.label)
-        )}
-      {caps.types.length > 0 &&
-        input('type', trans.__('Type'), fieldId => (
-          <select
-            id={fieldId}
-            className="jp-mod-styled"
-            value={type}
-            disabled={busy}
-            onChange={event => setType(event.target.value)}
-          >
-            {caps.types.map(name => (
+      <CredentialsFields
+        fields={fields}
+        field={field}
+        trans={trans}
+        hint={
+          form === 'create'
+            ? trans.__('Sent once to %1, never kept.', label)
+            : undefined
+        }
+      />
+      {fields.types.length > 0 &&
+        field('type', trans.__('Type'), attributes => (
+          <select {...attributes}>
+            {fields.types.map(name => (
               <option key={name} value={name}>
                 {name}
               </option>
             ))}
           </select>
         ))}
-      {caps.label &&
-        input('label', trans.__('Label'), (fieldId, invalid) => (
+      {fields.label &&
+        field('label', trans.__('Label'), attributes => (
           <input
-            id={fieldId}
-            className="jp-mod-styled"
+            {...attributes}
             type="text"
-            value={label}
-            disabled={busy}
-            aria-invalid={invalid}
-            aria-describedby={describedBy(fieldId, 'label')}
             placeholder={trans.__('e.g. JupyterLab')}
-            onChange={event => setLabel(event.target.value)}
           />
         ))}
-      {caps.lifetime &&
-        input(
+      {fields.lifetime &&
+        field(
           'lifetime',
           trans.__('Lifetime (hours)'),
-          (fieldId, invalid) => (
+          attributes => (
             <input
-              id={fieldId}
-              className="jp-mod-styled"
+              {...attributes}
               type="number"
               min={0}
               step={1}
               inputMode="numeric"
-              value={lifetime}
-              disabled={busy}
-              aria-invalid={invalid}
-              aria-describedby={describedBy(fieldId, 'lifetime', true)}
-              onChange={event => setLifetime(event.target.value)}
             />
           ),
           caps.zeroLifetime === 'never'
             ? trans.__('0 or empty: never expires.')
             : trans.__("0 or empty: the portal's default.")
         )}
-      <button
-        type="submit"
-        className="jp-Button jp-mod-styled jp-mod-accept jp-PortalToken-button"
-        disabled={busy}
-      >
-        {props.submitLabel}
-      </button>
+      <div className="jp-PortalToken-actions">
+        <Action type="submit" disabled={busy} label={props.submitLabel} />
+        <Action
+          kind="reject"
+          label={trans.__('Cancel')}
+          onClick={props.onClose}
+        />
+      </div>
     </form>
   );
 }
 
 /**
- * A labelled input with an optional hint and problem text, tied to it for screen readers.
+ * Username and password, for signing in and for portals that take them with each new token.
+ * The first field takes the focus when the form opens.
  */
-function Field(props: {
-  id: string;
-  label: string;
+function CredentialsFields(props: {
+  fields: ReturnType<typeof formFields>;
+  field: (
+    name: FormField,
+    text: string,
+    control: (attributes: Record<string, unknown>) => JSX.Element,
+    hint?: string
+  ) => JSX.Element;
+  trans: TranslationBundle;
   hint?: string;
-  problem?: string;
-  children: React.ReactNode;
 }): JSX.Element {
+  const { fields, field, trans } = props;
   return (
-    <div className="jp-PortalToken-field">
-      <label htmlFor={props.id}>{props.label}</label>
-      {props.children}
-      {props.hint && (
-        <span id={`${props.id}-hint`} className="jp-PortalToken-hint">
-          {props.hint}
-        </span>
-      )}
-      {props.problem && (
-        <span
-          id={`${props.id}-problem`}
-          className="jp-PortalToken-fieldProblem"
-          role="alert"
-        >
-          {props.problem}
-        </span>
-      )}
-    </div>
+    <>
+      {fields.username &&
+        field('username', trans.__('Username'), attributes => (
+          <input
+            {...attributes}
+            type="text"
+            autoComplete="username"
+            autoFocus
+          />
+        ))}
+      {fields.password &&
+        field(
+          'password',
+          trans.__('Password'),
+          attributes => (
+            <input
+              {...attributes}
+              type="password"
+              autoComplete="current-password"
+              autoFocus={!fields.username}
+            />
+          ),
+          props.hint
+        )}
+    </>
   );
-}
-
-function Problem(props: { text: string | null }): JSX.Element | null {
-  return props.text ? (
-    <p className="jp-PortalToken-fieldProblem" role="alert">
-      {props.text}
-    </p>
-  ) : null;
-}
-
-namespace Private {
-  export function idFor(model: PortalTokenModel, form: string): string {
-    return `jp-PortalToken-${form}-${model.config.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  }
 }

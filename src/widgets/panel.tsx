@@ -1,12 +1,16 @@
+import type { IStateDB } from '@jupyterlab/statedb';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
+import { TokenActions } from '../actions';
 import type { PortalTokenManager } from '../manager';
+import { Action } from './parts';
 import { PortalSection } from './section';
 import { attachStylesheet } from './stylesheet';
 
 /**
- * The "API tokens" sidebar panel: one section per configured portal.
+ * The "API tokens" sidebar panel: one card per configured portal.
  */
 export class TokenPanel extends ReactWidget {
   constructor(options: TokenPanel.IOptions) {
@@ -14,7 +18,22 @@ export class TokenPanel extends ReactWidget {
     attachStylesheet();
     this._manager = options.manager;
     this._trans = options.trans;
+    this._commands = options.commands ?? null;
+    this._state = options.state ?? null;
     this.addClass('jp-PortalToken-panel');
+    // Which cards are folded: portal ids only, never anything of a token.
+    void this._state
+      ?.fetch(Private.STATE_KEY)
+      .then(value => {
+        const ids = (value as { collapsed?: unknown } | undefined)?.collapsed;
+        if (Array.isArray(ids)) {
+          this._collapsed = new Set(
+            ids.filter((id): id is string => typeof id === 'string')
+          );
+          this.update();
+        }
+      })
+      .catch(() => undefined);
   }
 
   protected render(): JSX.Element {
@@ -27,11 +46,7 @@ export class TokenPanel extends ReactWidget {
             <div className="jp-PortalToken-content">
               <h2 className="jp-PortalToken-title">{trans.__('API tokens')}</h2>
               {items.length === 0 ? (
-                <p className="jp-PortalToken-message">
-                  {trans.__(
-                    'No portal is configured. Add one under "portals" in Settings → API tokens.'
-                  )}
-                </p>
+                <NoPortal trans={trans} />
               ) : (
                 items.map(item => (
                   <PortalSection
@@ -41,6 +56,9 @@ export class TokenPanel extends ReactWidget {
                     entry={item.entry}
                     model={item.model}
                     trans={trans}
+                    commands={this._commands}
+                    open={!this._collapsed.has(item.entry.id)}
+                    onToggle={open => this._toggle(item.entry.id, open)}
                   />
                 ))
               )}
@@ -51,7 +69,22 @@ export class TokenPanel extends ReactWidget {
     );
   }
 
+  private _toggle(id: string, open: boolean): void {
+    if (open) {
+      this._collapsed.delete(id);
+    } else {
+      this._collapsed.add(id);
+    }
+    this.update();
+    void this._state
+      ?.save(Private.STATE_KEY, { collapsed: [...this._collapsed] })
+      .catch(() => undefined);
+  }
+
+  private _collapsed = new Set<string>();
+  private _commands: CommandRegistry | null;
   private _manager: PortalTokenManager;
+  private _state: IStateDB | null;
   private _trans: TranslationBundle;
 }
 
@@ -65,10 +98,60 @@ export namespace TokenPanel {
   export interface IOptions {
     manager: PortalTokenManager;
     trans: TranslationBundle;
+    /** The app's commands, for the cards' "use it" buttons. */
+    commands?: CommandRegistry | null;
+    /** Where the panel remembers which cards are folded. */
+    state?: IStateDB | null;
   }
 }
 
+/**
+ * No portal configured: how an administrator configures one, with an example to copy.
+ */
+function NoPortal(props: { trans: TranslationBundle }): JSX.Element {
+  const { trans } = props;
+  return (
+    <div className="jp-PortalToken-message">
+      <p>
+        {trans.__(
+          'No portal is configured. An administrator lists them (kinds xdmod, sodar, axivion) in <sys.prefix>/share/jupyter/lab/settings/overrides.json, for example:'
+        )}
+      </p>
+      <pre className="jp-PortalToken-example">
+        <code>{Private.EXAMPLE}</code>
+      </pre>
+      <Action
+        label={trans.__('Copy')}
+        name={trans.__('Copy the overrides.json example')}
+        onClick={() =>
+          void TokenActions.copyText(
+            Private.EXAMPLE,
+            trans.__('Example copied to the clipboard.')
+          )
+        }
+      />
+    </div>
+  );
+}
+
 namespace Private {
+  /** The state database key of the panel (which cards are folded). */
+  export const STATE_KEY = 'jupyterlab-portal-token:panel';
+
+  /** An overrides.json that configures one portal. */
+  export const EXAMPLE = `{
+  "jupyterlab-portal-token:plugin": {
+    "portals": [
+      {
+        "id": "xdmod",
+        "kind": "xdmod",
+        "label": "XDMoD",
+        "url": "https://xdmod.example.org/"
+      }
+    ]
+  }
+}`;
+
   const keys = new WeakMap<object, number>();
   let next = 0;
 

@@ -1,47 +1,125 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { describeError, TokenActions } from '../actions';
-import type { IPortalEntry, ConfigProblem } from '../config';
-import type { PortalTokenModel } from '../model';
-import type { IKernelInjectionStatus } from '../tokens';
-import { CreateForm, SignInForm } from './forms';
-import { formatDate, formatRelative } from './format';
+import type { ConfigProblem, IPortalEntry } from '../config';
+import type { PortalTokenModel, TokenState } from '../model';
+import { formatDate, formatRelative, formatShort } from './format';
+import { PortalForm } from './forms';
+import { Action, PortalLink } from './parts';
 import { TokenList } from './token-list';
 
 /**
- * Props of a portal section.
+ * Props of a portal's card.
  */
 export interface IPortalSectionProps {
   entry: IPortalEntry;
   model: PortalTokenModel | null;
   trans: TranslationBundle;
+  /** The app's commands, for the "use it" buttons (none without). */
+  commands: CommandRegistry | null;
+  /** Whether the card is unfolded. */
+  open: boolean;
+  onToggle: (open: boolean) => void;
 }
 
 /**
- * One portal in the panel: its state, and the actions its client declares.
+ * One portal in the panel, as a card that folds: its label and a state chip, then what its
+ * state offers (one small component per state) and the actions its client declares.
  */
 export function PortalSection(props: IPortalSectionProps): JSX.Element {
   const { entry, model, trans } = props;
-  const headingId = `jp-PortalToken-heading-${Private.slug(entry.id)}`;
+  const slug = entry.id.replace(/[^A-Za-z0-9_-]/g, '_');
+  const headingId = `jp-PortalToken-heading-${slug}`;
+  const card = (chip: IChip, body: JSX.Element) => (
+    <>
+      <div className="jp-PortalToken-cardHeader">
+        <h3 id={headingId} className="jp-PortalToken-sectionTitle">
+          <button
+            type="button"
+            className="jp-PortalToken-toggle"
+            aria-expanded={props.open}
+            aria-controls={`${headingId}-body`}
+            onClick={() => props.onToggle(!props.open)}
+          >
+            <span className="jp-PortalToken-caret" aria-hidden="true" />
+            {entry.label}
+          </button>
+        </h3>
+        <span className={`jp-PortalToken-chip jp-mod-${chip.mod}`}>
+          {chip.text}
+        </span>
+      </div>
+      <div id={`${headingId}-body`} hidden={!props.open}>
+        {body}
+      </div>
+    </>
+  );
   return (
     <section
       className="jp-PortalToken-section"
       aria-labelledby={headingId}
       data-portal={entry.id}
     >
-      <h3 id={headingId} className="jp-PortalToken-sectionTitle">
-        {entry.label}
-      </h3>
       {model ? (
         <UseSignal signal={model.changed}>
-          {() => <PortalBody model={model} trans={trans} />}
+          {() =>
+            card(
+              chipOf(model, trans),
+              <PortalBody
+                model={model}
+                trans={trans}
+                commands={props.commands}
+              />
+            )
+          }
         </UseSignal>
       ) : (
-        <ConfigProblems problems={entry.problems} trans={trans} />
+        card(
+          { text: trans.__('Misconfigured'), mod: 'error' },
+          <ConfigProblems problems={entry.problems} trans={trans} />
+        )
       )}
     </section>
   );
+}
+
+/**
+ * A state in one or two words, and its style.
+ */
+interface IChip {
+  text: string;
+  mod: 'ok' | 'warning' | 'error' | 'idle';
+}
+
+function chipOf(model: PortalTokenModel, trans: TranslationBundle): IChip {
+  const left = model.timeLeft;
+  switch (model.state) {
+    case 'loading':
+      return { text: trans.__('Checking…'), mod: 'idle' };
+    case 'unreachable':
+      return { text: trans.__('Unreachable'), mod: 'error' };
+    case 'signed-out':
+      return model.client.capabilities.credentials === 'portal-origin'
+        ? { text: trans.__('Not set up here'), mod: 'warning' }
+        : { text: trans.__('Signed out'), mod: 'idle' };
+    case 'unavailable':
+      return { text: trans.__('Not set up here'), mod: 'warning' };
+    case 'none':
+      return { text: trans.__('No token'), mod: 'idle' };
+    case 'live':
+      if (left === null) {
+        return { text: trans.__('Live'), mod: 'ok' };
+      }
+      return model.expiringSoon
+        ? { text: trans.__('Expires in %1', formatShort(left)), mod: 'warning' }
+        : { text: trans.__('Live · %1', formatShort(left)), mod: 'ok' };
+    case 'stored':
+      return { text: trans.__('Made elsewhere'), mod: 'idle' };
+    case 'expired':
+      return { text: trans.__('Expired'), mod: 'error' };
+  }
 }
 
 function ConfigProblems(props: {
@@ -90,13 +168,41 @@ function ConfigProblems(props: {
   );
 }
 
+/**
+ * What every state's component gets: the model, whether it is busy, and the card's open
+ * form (sign in, or a new token), which closes when the state changes.
+ */
+interface IStateProps {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+  busy: boolean;
+  commands: CommandRegistry | null;
+  form: 'sign-in' | 'create' | null;
+  setForm: (form: 'sign-in' | 'create' | null) => void;
+}
+
 function PortalBody(props: {
   model: PortalTokenModel;
   trans: TranslationBundle;
+  commands: CommandRegistry | null;
 }): JSX.Element {
   const { model, trans } = props;
   const label = model.config.label;
   const busy = model.activity !== null;
+  // A form belongs to the state it was opened in: signed in, or a first token made, it closes.
+  const [opened, setOpened] = React.useState<{
+    form: 'sign-in' | 'create';
+    state: TokenState;
+  } | null>(null);
+  const form = opened?.state === model.state ? opened.form : null;
+  React.useEffect(() => {
+    if (opened && opened.state !== model.state) {
+      setOpened(null);
+    }
+  }, [model.state]);
+  const setForm = (next: 'sign-in' | 'create' | null) =>
+    setOpened(next ? { form: next, state: model.state } : null);
+  const State = STATES[model.state];
   const progress = {
     checking: trans.__('Checking %1…', label),
     'signing-in': trans.__('Signing in to %1…', label),
@@ -104,234 +210,25 @@ function PortalBody(props: {
     generating: trans.__('Generating a token…'),
     revoking: trans.__('Revoking the token…')
   };
-  const button = (
-    text: string,
-    onClick: () => void,
-    options: { warn?: boolean } = {}
-  ) => (
-    <button
-      type="button"
-      className={`jp-Button jp-mod-styled ${options.warn ? 'jp-mod-warn' : 'jp-mod-accept'} jp-PortalToken-button`}
-      disabled={busy}
-      onClick={onClick}
-    >
-      {text}
-    </button>
-  );
-  const caps = model.client.capabilities;
-  const token = model.token;
-  let body: JSX.Element | null = null;
-  switch (model.state) {
-    case 'loading':
-      body = null;
-      break;
-    case 'unreachable':
-      body = (
-        <>
-          <p>{trans.__('The state of your token at %1 is unknown.', label)}</p>
-          {button(trans.__('Retry'), () => void model.refresh())}
-        </>
-      );
-      break;
-    case 'signed-out':
-      body =
-        caps.credentials === 'portal-origin' ? (
-          <p className="jp-PortalToken-message jp-mod-warning">
-            {trans.__(
-              "%1 signs you in through single sign-on, which works only in pages on its own origin (%2). This JupyterLab is served from another one, so the panel cannot manage your %1 tokens here: JupyterLab must be served from the portal's origin. Ask your administrator.",
-              label,
-              new URL(model.config.url).origin
-            )}
-          </p>
-        ) : caps.credentials === 'sign-in' ? (
-          <>
-            <p>{trans.__('Sign in to %1 to manage your API tokens.', label)}</p>
-            <SignInForm model={model} trans={trans} busy={busy} />
-          </>
-        ) : (
-          <>
-            <p>{trans.__('You are not signed in to %1.', label)}</p>
-            <a
-              className="jp-PortalToken-link"
-              href={model.client.signInUrl}
-              target="_blank"
-              rel="noopener noreferrer"
-            >
-              {trans.__('Sign in to %1', label)}
-            </a>
-          </>
-        );
-      break;
-    case 'unavailable':
-      body = (
-        <>
-          <p>
-            {trans.__(
-              '%1 is not configured for API tokens (the portal offers no token API).',
-              label
-            )}
-          </p>
-          <SignOut model={model} trans={trans} busy={busy} />
-        </>
-      );
-      break;
-    case 'none':
-      body = !caps.singleToken ? (
-        <>
-          <p>{trans.__('No token from %1 is in use here.', label)}</p>
-          <PortalTokens model={model} trans={trans} busy={busy} />
-        </>
-      ) : (
-        <>
-          <p>{trans.__('You have no API token at %1.', label)}</p>
-          {caps.create &&
-            button(
-              trans.__('Generate token'),
-              () => void TokenActions.generate(model, trans)
-            )}
-          <SignOut model={model} trans={trans} busy={busy} />
-        </>
-      );
-      break;
-    case 'live':
-      body = (
-        <>
-          <p className="jp-PortalToken-secret">
-            <span className="jp-PortalToken-label">{trans.__('Token')}</span>{' '}
-            <code aria-label={trans.__('Token, masked')}>
-              {model.secretPreview === null
-                ? '••••••••'
-                : `${model.secretPreview}…`}
-            </code>
-          </p>
-          <Expiry model={model} trans={trans} />
-          <Keeping model={model} trans={trans} />
-          <p className="jp-PortalToken-kernels">
-            {model.autoInject
-              ? trans._n(
-                  'Live in %1 kernel',
-                  'Live in %1 kernels',
-                  model.kernelCount
-                )
-              : trans.__(
-                  'Not injected into kernels (turned off in the settings).'
-                )}
-          </p>
-          <NotInjected model={model} trans={trans} />
-          {model.injectionError && (
-            <p className="jp-PortalToken-message jp-mod-error" role="alert">
-              {model.injectionError}
-            </p>
-          )}
-          <div className="jp-PortalToken-actions">
-            {button(
-              trans.__('Copy token'),
-              () => void TokenActions.copy(model, trans)
-            )}
-            {model.expiringSoon &&
-              model.canRenew &&
-              button(
-                trans.__('Renew token'),
-                () => void TokenActions.renew(model, trans)
-              )}
-            {caps.revoke
-              ? button(
-                  trans.__('Revoke token'),
-                  () => void TokenActions.revoke(model, trans),
-                  { warn: true }
-                )
-              : button(
-                  trans.__('Remove from kernels'),
-                  () => void TokenActions.forget(model, trans),
-                  { warn: true }
-                )}
-          </div>
-          {caps.singleToken ? (
-            <SignOut model={model} trans={trans} busy={busy} />
-          ) : (
-            <PortalTokens model={model} trans={trans} busy={busy} />
-          )}
-        </>
-      );
-      break;
-    case 'stored':
-      body = (
-        <>
-          <p>{trans.__('You have an API token at %1.', label)}</p>
-          {token?.created && (
-            <p>
-              {trans.__(
-                'Created %1',
-                formatDate(token.created, token.precision)
-              )}
-            </p>
-          )}
-          <Expiry model={model} trans={trans} />
-          <p>
-            {model.server
-              ? trans.__(
-                  'Its secret is not known here (it was made outside JupyterLab), so kernels cannot get it. Replace it to use a token in your kernels.'
-                )
-              : trans.__(
-                  'Its secret is not known here (it was made in the portal, or before this page was loaded), so kernels cannot get it. Replace it to use a token in your kernels.'
-                )}
-          </p>
-          <div className="jp-PortalToken-actions">
-            {caps.create &&
-              caps.revoke &&
-              button(
-                trans.__('Replace token'),
-                () => void TokenActions.replace(model, trans)
-              )}
-            {caps.revoke &&
-              button(
-                trans.__('Revoke token'),
-                () => void TokenActions.revoke(model, trans),
-                { warn: true }
-              )}
-          </div>
-          <SignOut model={model} trans={trans} busy={busy} />
-        </>
-      );
-      break;
-    case 'expired':
-      body = (
-        <>
-          <p className="jp-PortalToken-message jp-mod-warning">
-            {token?.expires
-              ? trans.__(
-                  'Your API token expired on %1. It was removed from the kernels.',
-                  formatDate(token.expires, token.precision)
-                )
-              : trans.__('Your API token has expired.')}
-          </p>
-          {caps.create &&
-            caps.revoke &&
-            button(
-              trans.__('Replace token'),
-              () => void TokenActions.replace(model, trans)
-            )}
-          <SignOut model={model} trans={trans} busy={busy} />
-        </>
-      );
-      break;
-  }
   return (
     <div
       className={`jp-PortalToken-body jp-mod-${model.state}`}
       aria-busy={busy}
     >
-      {body}
+      <State
+        model={model}
+        trans={trans}
+        busy={busy}
+        commands={props.commands}
+        form={form}
+        setForm={setForm}
+      />
       {model.client.manageUrl && (
         <p>
-          <a
-            className="jp-PortalToken-link"
+          <PortalLink
             href={model.client.manageUrl}
-            target="_blank"
-            rel="noopener noreferrer"
-          >
-            {trans.__('Manage tokens in %1', label)}
-          </a>
+            text={trans.__('Manage tokens in %1', label)}
+          />
         </p>
       )}
       <div role="status" className="jp-PortalToken-progress">
@@ -346,46 +243,312 @@ function PortalBody(props: {
   );
 }
 
+function Unreachable({ model, trans, busy }: IStateProps): JSX.Element {
+  return (
+    <>
+      <p>
+        {trans.__(
+          'The state of your token at %1 is unknown.',
+          model.config.label
+        )}
+      </p>
+      <Action
+        label={trans.__('Retry')}
+        disabled={busy}
+        onClick={() => void model.refresh()}
+      />
+    </>
+  );
+}
+
+function SignedOut(props: IStateProps): JSX.Element {
+  const { model, trans } = props;
+  const label = model.config.label;
+  switch (model.client.capabilities.credentials) {
+    case 'portal-origin':
+      return (
+        <p className="jp-PortalToken-message jp-mod-warning">
+          {trans.__(
+            "%1 signs you in through single sign-on, which works only in pages on its own origin (%2). This JupyterLab is served from another one, so the panel cannot manage your %1 tokens here: JupyterLab must be served from the portal's origin. Ask your administrator.",
+            label,
+            new URL(model.config.url).origin
+          )}
+        </p>
+      );
+    case 'sign-in':
+      return (
+        <>
+          <p>{trans.__('Sign in to %1 to manage your API tokens.', label)}</p>
+          <FormOrOpener
+            {...props}
+            which="sign-in"
+            opener={trans.__('Sign in…')}
+            submit={trans.__('Sign in')}
+          />
+        </>
+      );
+    default:
+      return (
+        <>
+          <p>{trans.__('You are not signed in to %1.', label)}</p>
+          <PortalLink
+            href={model.client.signInUrl}
+            text={trans.__('Sign in to %1', label)}
+          />
+        </>
+      );
+  }
+}
+
+function Unavailable(props: IStateProps): JSX.Element {
+  return (
+    <>
+      <p>
+        {props.trans.__(
+          '%1 is not configured for API tokens (the portal offers no token API).',
+          props.model.config.label
+        )}
+      </p>
+      <SignOut {...props} />
+    </>
+  );
+}
+
+function NoToken(props: IStateProps): JSX.Element {
+  const { model, trans, busy } = props;
+  const caps = model.client.capabilities;
+  if (!caps.singleToken) {
+    return (
+      <>
+        <p>
+          {trans.__('No token from %1 is in use here.', model.config.label)}
+        </p>
+        <PortalTokens {...props} />
+      </>
+    );
+  }
+  return (
+    <>
+      <p>{trans.__('You have no API token at %1.', model.config.label)}</p>
+      <div className="jp-PortalToken-actions">
+        {caps.create && (
+          <Action
+            label={trans.__('Generate token')}
+            disabled={busy}
+            onClick={() => void TokenActions.generate(model, trans)}
+          />
+        )}
+        <SignOut {...props} />
+      </div>
+    </>
+  );
+}
+
+function Live(props: IStateProps): JSX.Element {
+  const { model, trans, busy } = props;
+  const caps = model.client.capabilities;
+  return (
+    <>
+      <p className="jp-PortalToken-secret">
+        <span className="jp-PortalToken-label">{trans.__('Token')}</span>{' '}
+        <code aria-label={trans.__('Token, masked')}>
+          {model.secretPreview === null
+            ? '••••••••'
+            : `${model.secretPreview}…`}
+        </code>
+      </p>
+      <Expiry model={model} trans={trans} />
+      <Kernels model={model} trans={trans} />
+      {model.injectionError && (
+        <p className="jp-PortalToken-message jp-mod-error" role="alert">
+          {model.injectionError}
+        </p>
+      )}
+      <UseIt {...props} />
+      <div className="jp-PortalToken-actions">
+        <Action
+          label={trans.__('Copy token')}
+          disabled={busy}
+          onClick={() => void TokenActions.copy(model, trans)}
+        />
+        {model.expiringSoon && model.canRenew && (
+          <Action
+            label={trans.__('Renew token')}
+            disabled={busy}
+            onClick={() => void TokenActions.renew(model, trans)}
+          />
+        )}
+        {caps.revoke ? (
+          <Action
+            kind="warn"
+            label={trans.__('Revoke token')}
+            disabled={busy}
+            onClick={() => void TokenActions.revoke(model, trans)}
+          />
+        ) : (
+          <Action
+            kind="warn"
+            label={trans.__('Remove from kernels')}
+            disabled={busy}
+            onClick={() => void TokenActions.forget(model, trans)}
+          />
+        )}
+        {caps.singleToken && <SignOut {...props} />}
+      </div>
+      {!caps.singleToken && <PortalTokens {...props} />}
+    </>
+  );
+}
+
+function Stored(props: IStateProps): JSX.Element {
+  const { model, trans } = props;
+  const token = model.token;
+  return (
+    <>
+      <p>{trans.__('You have an API token at %1.', model.config.label)}</p>
+      {token?.created && (
+        <p>
+          {trans.__('Created %1', formatDate(token.created, token.precision))}
+        </p>
+      )}
+      <Expiry model={model} trans={trans} />
+      <p>
+        {trans.__(
+          'Its secret is not known here (it was made outside JupyterLab), so kernels cannot get it. Replace it to use a token in your kernels.'
+        )}
+      </p>
+      <ReplaceOrRevoke {...props} revoke={true} />
+    </>
+  );
+}
+
+function Expired(props: IStateProps): JSX.Element {
+  const { model, trans } = props;
+  const token = model.token;
+  return (
+    <>
+      <p className="jp-PortalToken-message jp-mod-warning">
+        {token?.expires
+          ? trans.__(
+              'Your API token expired on %1. It was removed from the kernels.',
+              formatDate(token.expires, token.precision)
+            )
+          : trans.__('Your API token has expired.')}
+      </p>
+      <ReplaceOrRevoke {...props} revoke={false} />
+    </>
+  );
+}
+
 /**
- * For portals that keep several tokens: the create form (folded while a token is in use), the
+ * One component per state of the model; `loading` shows nothing yet.
+ */
+const STATES: Record<TokenState, (props: IStateProps) => JSX.Element | null> = {
+  loading: () => null,
+  unreachable: Unreachable,
+  'signed-out': SignedOut,
+  unavailable: Unavailable,
+  none: NoToken,
+  live: Live,
+  stored: Stored,
+  expired: Expired
+};
+
+/**
+ * "Replace token" where the portal can (and "Revoke token" if asked), then signing out.
+ */
+function ReplaceOrRevoke(
+  props: IStateProps & { revoke: boolean }
+): JSX.Element {
+  const { model, trans, busy } = props;
+  const caps = model.client.capabilities;
+  return (
+    <div className="jp-PortalToken-actions">
+      {caps.create && caps.revoke && (
+        <Action
+          label={trans.__('Replace token')}
+          disabled={busy}
+          onClick={() => void TokenActions.replace(model, trans)}
+        />
+      )}
+      {props.revoke && caps.revoke && (
+        <Action
+          kind="warn"
+          label={trans.__('Revoke token')}
+          disabled={busy}
+          onClick={() => void TokenActions.revoke(model, trans)}
+        />
+      )}
+      <SignOut {...props} />
+    </div>
+  );
+}
+
+/**
+ * A form on demand: its opener ("Sign in…", "New token…"), or the form once opened.
+ */
+function FormOrOpener(
+  props: IStateProps & {
+    which: 'sign-in' | 'create';
+    opener: string;
+    submit: string;
+    note?: string;
+  }
+): JSX.Element {
+  const { model, trans, busy } = props;
+  if (props.form !== props.which) {
+    return (
+      <Action
+        label={props.opener}
+        disabled={busy}
+        onClick={() => props.setForm(props.which)}
+      />
+    );
+  }
+  return (
+    <>
+      {props.note && <p>{props.note}</p>}
+      <PortalForm
+        model={model}
+        trans={trans}
+        busy={busy}
+        form={props.which}
+        submitLabel={props.submit}
+        onClose={() => props.setForm(null)}
+      />
+    </>
+  );
+}
+
+/**
+ * For portals that keep several tokens: "New token…" (the create form on demand), the
  * portal's list, and signing out of a panel sign-in.
  */
-function PortalTokens(props: {
-  model: PortalTokenModel;
-  trans: TranslationBundle;
-  busy: boolean;
-}): JSX.Element {
+function PortalTokens(props: IStateProps): JSX.Element {
   const { model, trans, busy } = props;
   const caps = model.client.capabilities;
   const live = model.state === 'live';
-  const form = caps.create && (
-    <CreateForm
-      model={model}
-      trans={trans}
-      busy={busy}
-      submitLabel={
-        live ? trans.__('Generate a new token') : trans.__('Generate token')
-      }
-    />
-  );
   return (
     <>
-      {form &&
-        (live ? (
-          <details className="jp-PortalToken-more">
-            <summary>{trans.__('New token…')}</summary>
-            <p>
-              {trans.__(
-                'A new token takes the place of the current one in your kernels.'
-              )}
-            </p>
-            {form}
-          </details>
-        ) : (
-          form
-        ))}
+      {caps.create && (
+        <FormOrOpener
+          {...props}
+          which="create"
+          opener={trans.__('New token…')}
+          note={
+            live
+              ? trans.__(
+                  'A new token takes the place of the current one in your kernels.'
+                )
+              : undefined
+          }
+          submit={
+            live ? trans.__('Generate a new token') : trans.__('Generate token')
+          }
+        />
+      )}
       {caps.list && <TokenList model={model} trans={trans} busy={busy} />}
-      <SignOut model={model} trans={trans} busy={busy} />
+      <SignOut {...props} />
     </>
   );
 }
@@ -394,25 +557,127 @@ function PortalTokens(props: {
  * Signing out of a panel sign-in (portals whose credentials are `sign-in`), in every state
  * that is signed in; nothing for other portals.
  */
-function SignOut(props: {
-  model: PortalTokenModel;
-  trans: TranslationBundle;
-  busy: boolean;
-}): JSX.Element | null {
-  const { model, trans, busy } = props;
+function SignOut({ model, trans, busy }: IStateProps): JSX.Element | null {
   if (model.client.capabilities.credentials !== 'sign-in') {
     return null;
   }
   return (
-    <button
-      type="button"
-      className="jp-Button jp-mod-styled jp-mod-reject jp-PortalToken-button"
+    <Action
+      kind="reject"
+      label={trans.__('Sign out')}
+      name={trans.__('Sign out of %1', model.config.label)}
       disabled={busy}
       onClick={() => void model.signOut()}
-      aria-label={trans.__('Sign out of %1', model.config.label)}
-    >
-      {trans.__('Sign out')}
-    </button>
+    />
+  );
+}
+
+/**
+ * "Insert into notebook" and "Copy snippet" for the live token: the app's snippet commands,
+ * shown when they exist and enabled as they say.
+ */
+function UseIt({ model, trans, commands }: IStateProps): JSX.Element | null {
+  if (!commands) {
+    return null;
+  }
+  const args = { portal: model.config.id };
+  const buttons = [
+    [CommandIDs.insertSnippet, trans.__('Insert into notebook')],
+    [CommandIDs.copySnippet, trans.__('Copy snippet')]
+  ];
+  return (
+    <UseSignal signal={commands.commandChanged}>
+      {() => {
+        const shown = buttons.filter(([id]) => commands.hasCommand(id));
+        return shown.length === 0 ? null : (
+          <div
+            className="jp-PortalToken-actions"
+            role="group"
+            aria-label={trans.__('Use the token')}
+          >
+            {shown.map(([id, label]) => (
+              <Action
+                key={id}
+                kind="reject"
+                label={label}
+                disabled={!commands.isEnabled(id, args)}
+                onClick={() => void commands.execute(id, args)}
+              />
+            ))}
+          </div>
+        );
+      }}
+    </UseSignal>
+  );
+}
+
+/**
+ * The snippet commands (src/commands.ts), run with `{ portal: <id> }`.
+ */
+namespace CommandIDs {
+  export const insertSnippet = 'jupyterlab-portal-token:insert-snippet';
+  export const copySnippet = 'jupyterlab-portal-token:copy-snippet';
+}
+
+/**
+ * "Live in 2 kernels", unfolding to each kernel (name, language, state): those that could
+ * not get the token say why. Where the token is kept, and what it reaches beyond them.
+ */
+function Kernels(props: {
+  model: PortalTokenModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  if (!model.autoInject) {
+    return (
+      <>
+        <p>
+          {trans.__('Not injected into kernels (turned off in the settings).')}
+        </p>
+        <Keeping model={model} trans={trans} />
+      </>
+    );
+  }
+  const kernels = model.kernels;
+  const missing = kernels.some(kernel => kernel.state !== 'injected');
+  const state = (kernel: (typeof kernels)[number]) => {
+    switch (kernel.state) {
+      case 'injected':
+        return trans.__('has the token');
+      case 'pending':
+        return trans.__('injecting…');
+      default:
+        return trans.__('not injected: %1', kernel.reason ?? kernel.state);
+    }
+  };
+  // Kept in this page only is a warning: not folded away.
+  const kept = !!model.server && model.keptByServer;
+  return (
+    <>
+      <details className="jp-PortalToken-kernels" open={missing}>
+        <summary>
+          {trans._n(
+            'Live in %1 kernel',
+            'Live in %1 kernels',
+            model.kernelCount
+          )}
+        </summary>
+        {kernels.length > 0 && (
+          <ul aria-label={trans.__('Kernels')}>
+            {kernels.map(kernel => (
+              <li
+                key={kernel.kernelId}
+                className={kernel.state === 'injected' ? '' : 'jp-mod-warning'}
+              >
+                {`${kernel.kernelName} (${kernel.kernelId.slice(0, 8)}) · ${kernel.language || '?'} · ${state(kernel)}`}
+              </li>
+            ))}
+          </ul>
+        )}
+        {kept && <Keeping model={model} trans={trans} />}
+      </details>
+      {!kept && <Keeping model={model} trans={trans} />}
+    </>
   );
 }
 
@@ -430,10 +695,10 @@ function Keeping(props: {
   }
   if (server === null || !model.keptByServer) {
     return (
-      <p className="jp-PortalToken-keeping">
+      <p className="jp-PortalToken-keeping jp-mod-warning">
         {server === null
           ? trans.__(
-              'Kept in this page only: reloading the page forgets it. Install the server half of jupyterlab-portal-token (pip install jupyterlab_portal_token, then restart JupyterLab) to keep it across reloads.'
+              'Kept in this page only: reloading the page forgets it. The server half of jupyterlab-portal-token (pip install jupyterlab_portal_token) keeps it across reloads.'
             )
           : trans.__(
               'Kept in this page only: the Jupyter server did not take it, so reloading the page forgets it.'
@@ -441,8 +706,9 @@ function Keeping(props: {
       </p>
     );
   }
-  const launchOff =
-    server.launch.reason === 'gateway'
+  const launch = server.launch.kernels
+    ? trans.__('Every kernel started or restarted gets it, in any language.')
+    : server.launch.reason === 'gateway'
       ? trans.__(
           'A gateway serves the kernels, so new kernels get the token from this page, not at launch.'
         )
@@ -456,15 +722,7 @@ function Keeping(props: {
           'Token known here: the Jupyter server keeps it until it expires or is revoked, across reloads.'
         )}
       </p>
-      {model.autoInject && (
-        <p>
-          {server.launch.kernels
-            ? trans.__(
-                'Every kernel started or restarted gets it, in any language.'
-              )
-            : launchOff}
-        </p>
-      )}
+      {model.autoInject && <p>{launch}</p>}
       {server.terminals && model.injectTerminals && (
         <p>
           {trans.__(
@@ -472,39 +730,6 @@ function Keeping(props: {
           )}
         </p>
       )}
-    </div>
-  );
-}
-
-/**
- * Kernels that do not hold the token, and why.
- */
-function NotInjected(props: {
-  model: PortalTokenModel;
-  trans: TranslationBundle;
-}): JSX.Element | null {
-  const { model, trans } = props;
-  const others = model.kernels.filter(kernel => kernel.state !== 'injected');
-  if (others.length === 0) {
-    return null;
-  }
-  const name = (kernel: IKernelInjectionStatus) =>
-    `${kernel.language || kernel.kernelName} (${kernel.kernelId.slice(0, 8)})`;
-  return (
-    <div className="jp-PortalToken-notInjected">
-      <ul aria-label={trans.__('Kernels without the token')}>
-        {others.map(kernel => (
-          <li key={kernel.kernelId}>
-            {kernel.state === 'pending'
-              ? trans.__('Injecting into %1 kernel…', name(kernel))
-              : trans.__(
-                  'Not injected into %1 kernel: %2',
-                  name(kernel),
-                  kernel.reason ?? kernel.state
-                )}
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }
@@ -523,14 +748,7 @@ function Expiry(props: {
   }
   const soon = model.expiringSoon;
   return (
-    <p
-      className={`jp-PortalToken-expiry${soon ? ' jp-mod-warning' : ''}`}
-      title={
-        token.precision === 'hour'
-          ? trans.__('The portal gives the expiry to the hour.')
-          : undefined
-      }
-    >
+    <p className={`jp-PortalToken-expiry${soon ? ' jp-mod-warning' : ''}`}>
       {trans.__(
         'Expires %1 (%2)',
         formatDate(token.expires, token.precision),
@@ -539,10 +757,4 @@ function Expiry(props: {
       {soon && <> {trans.__('— renew soon')}</>}
     </p>
   );
-}
-
-namespace Private {
-  export function slug(id: string): string {
-    return id.replace(/[^A-Za-z0-9_-]/g, '_');
-  }
 }

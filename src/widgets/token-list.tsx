@@ -1,9 +1,11 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { TokenActions } from '../actions';
 import type { PortalTokenModel } from '../model';
 import type { ITokenInfo } from '../tokens';
 import { formatDate } from './format';
+import { Action } from './parts';
 
 /**
  * The user's tokens at a portal that keeps several: what the portal says of each, a revoke
@@ -53,20 +55,16 @@ export function TokenList(props: {
         {tokens.map((token: ITokenInfo, index) => {
           const id = token.id ?? `#${index}`;
           const name = token.label || trans.__('(no description)');
-          const flags = [
-            token.valid === false ? trans.__('invalid') : trans.__('valid'),
-            token.current ? trans.__('this session') : '',
-            id === ownId ? trans.__('in your kernels') : ''
-          ].filter(Boolean);
+          // Description, type, expiry and last use; then what marks it out.
           const facts = [
-            token.type ?? '',
-            token.created
-              ? trans.__('created %1', date(token.created, ''))
-              : '',
+            token.type,
             token.expires
               ? trans.__('expires %1', date(token.expires, ''))
               : trans.__('never expires'),
-            trans.__('last used %1', date(token.lastUsed, trans.__('never')))
+            trans.__('last used %1', date(token.lastUsed, trans.__('never'))),
+            token.valid === false ? trans.__('invalid') : trans.__('valid'),
+            token.current && trans.__('this session'),
+            id === ownId && trans.__('in your kernels')
           ].filter(Boolean);
           return (
             <li
@@ -82,39 +80,35 @@ export function TokenList(props: {
                   onChange={() => toggle(id)}
                 />
               )}
-              <div className="jp-PortalToken-itemText">
-                <span className="jp-PortalToken-itemName">{name}</span>
+              <span className="jp-PortalToken-itemText">
+                <span className="jp-PortalToken-itemName">{name}</span>{' '}
                 <span className="jp-PortalToken-itemFacts">
                   {facts.join(' · ')}
                 </span>
-                <span className="jp-PortalToken-itemFlags">
-                  {flags.join(' · ')}
-                </span>
-              </div>
+              </span>
               {caps.revoke && token.id && (
-                <button
+                <Button
                   type="button"
-                  className="jp-Button jp-mod-styled jp-mod-warn jp-PortalToken-small"
+                  className="jp-mod-styled jp-mod-warn jp-PortalToken-small"
+                  small
                   disabled={busy}
                   aria-label={trans.__('Revoke %1', name)}
                   onClick={() => void revoke([id])}
                 >
                   {trans.__('Revoke')}
-                </button>
+                </Button>
               )}
             </li>
           );
         })}
       </ul>
-      {caps.bulkRevoke && (
-        <button
-          type="button"
-          className="jp-Button jp-mod-styled jp-mod-warn jp-PortalToken-button"
-          disabled={busy || chosen.length === 0}
+      {caps.bulkRevoke && chosen.length > 0 && (
+        <Action
+          kind="warn"
+          label={trans.__('Revoke selected (%1)', chosen.length)}
+          disabled={busy}
           onClick={() => void revoke(chosen)}
-        >
-          {trans.__('Revoke selected (%1)', chosen.length)}
-        </button>
+        />
       )}
     </div>
   );

@@ -5,6 +5,7 @@ import {
   cellOutput,
   createAxivionToken,
   newNotebook,
+  openForm,
   openPortalSection,
   axivionUrl,
   PYTHON_AXIVION,
@@ -32,6 +33,7 @@ test('Axivion: sign in → list → create → live in the kernel → revoke oth
   await expect(section).toContainText('Sign in to Axivion Dashboard (demo)');
 
   // A wrong password is refused with a clear message and not kept in the form.
+  await openForm(section, 'Sign in…');
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('wrong');
   await section.getByRole('button', { name: 'Sign in' }).click();
@@ -55,6 +57,7 @@ test('Axivion: sign in → list → create → live in the kernel → revoke oth
   await expect(elsewhere).toContainText('valid');
 
   // Create one here: type, description, lifetime, and the password the API checks.
+  await openForm(section, 'New token…');
   await section.getByLabel('Type').selectOption('IdePlugin');
   await section.getByLabel('Label').fill('JupyterLab');
   await section.getByLabel('Lifetime (hours)').fill('5');
@@ -106,6 +109,7 @@ test('Axivion: sign in → list → create → live in the kernel → revoke oth
   expect(await cellOutput(page, 2)).toBe('old: 401');
 
   // "desktop" survived the bulk delete.
+  await openForm(section, 'Sign in…');
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('demo');
   await section.getByRole('button', { name: 'Sign in' }).click();

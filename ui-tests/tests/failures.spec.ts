@@ -182,6 +182,7 @@ test('SODAR: create with a live token, each failure explained, token kept, retry
   const matrix = new Matrix('SODAR');
   await newNotebook(page, 'python3');
   const section = await openPortalSection(page, SODAR);
+  await openNewToken(section);
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('demo');
   await section.getByRole('button', { name: 'Generate token' }).click();
@@ -271,6 +272,7 @@ test('Axivion: sign-in and create, each failure explained, state kept, retry wor
 
   // A live token first: a failed create must leave it live and in the kernel.
   await signInAxivion(section);
+  await openNewToken(section);
   await section.getByLabel('Password').fill('demo');
   await section.getByRole('button', { name: 'Generate token' }).click();
   await expect(section).toContainText('Live in 1 kernel');
@@ -307,9 +309,8 @@ test('Axivion: sign-in and create, each failure explained, state kept, retry wor
       if (await signIn.isVisible()) {
         await signInAxivion(section);
         await expect(signedIn).toBeVisible();
-      } else {
-        await openNewToken(section);
       }
+      await openNewToken(section);
       await section.getByLabel('Password').fill('demo');
       await section
         .getByRole('button', { name: /^Generate (a new )?token$/ })
@@ -354,6 +355,7 @@ test('a hang past the timeout: every portal says so, keeps its state, and a retr
   }
   await xdmod.getByRole('button', { name: 'Revoke token' }).click();
   await answerDialog(page, 'Revoke');
+  await openNewToken(sodar);
   await sodar.getByLabel('Username').fill('demo');
   await sodar.getByLabel('Password').fill('demo');
   await sodar.getByRole('button', { name: 'Generate token' }).click();
@@ -388,6 +390,7 @@ test('a hang past the timeout: every portal says so, keeps its state, and a retr
   await clearFaults(request, baseURL);
   await xdmod.getByRole('button', { name: 'Revoke token' }).click();
   await answerDialog(page, 'Revoke');
+  await openNewToken(sodar);
   await sodar.getByLabel('Username').fill('demo');
   await sodar.getByLabel('Password').fill('demo');
   await sodar.getByRole('button', { name: 'Generate token' }).click();
@@ -413,6 +416,7 @@ test('a hang past the timeout: every portal says so, keeps its state, and a retr
     await armFault(request, baseURL, { route, ...HANG });
   }
   await xdmod.getByRole('button', { name: 'Generate token' }).click();
+  await openNewToken(axivion);
   await axivion.getByLabel('Password').fill('demo');
   await axivion.getByRole('button', { name: 'Generate token' }).click();
   await expect(xdmod.getByRole('status')).toHaveText('Generating a token…');
@@ -439,6 +443,7 @@ test('a hang past the timeout: every portal says so, keeps its state, and a retr
   });
   await clearFaults(request, baseURL);
   await xdmod.getByRole('button', { name: 'Generate token' }).click();
+  await openNewToken(axivion);
   await axivion.getByLabel('Password').fill('demo');
   await axivion.getByRole('button', { name: 'Generate token' }).click();
   await expect(xdmod.getByRole('button', { name: 'Copy token' })).toBeVisible();
@@ -707,17 +712,31 @@ async function refocus(page: Page, section: Locator): Promise<void> {
 }
 
 async function signInAxivion(section: Locator): Promise<void> {
+  await openIfFolded(section, 'Sign in…');
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('demo');
   await section.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Unfold "New token…" (the create form while a token is live), if it is folded. */
+/** Open the create form ("New token…"), unless it is open (after a failure it stays). */
 async function openNewToken(section: Locator): Promise<void> {
-  const details = section.locator('details.jp-PortalToken-more');
-  if (!(await details.evaluate(node => (node as HTMLDetailsElement).open))) {
-    await section.getByText('New token…').click();
+  await openIfFolded(section, 'New token…');
+}
+
+/** Open a card's form on demand, unless it is open already (it stays open after a failure). */
+async function openIfFolded(
+  section: Locator,
+  opener: 'Sign in…' | 'New token…'
+): Promise<void> {
+  const form = section.getByRole('form', {
+    name: opener === 'Sign in…' ? /^Sign in to / : /^New token at /
+  });
+  const button = section.getByRole('button', { name: opener, exact: true });
+  await expect(form.or(button)).toBeVisible();
+  if (await button.isVisible()) {
+    await button.click();
   }
+  await expect(form).toBeVisible();
 }
 
 /** A port nothing listens on (for now). */

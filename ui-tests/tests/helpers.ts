@@ -1,4 +1,4 @@
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
 import {
   expect,
   IJupyterLabPageFixture,
@@ -351,15 +351,36 @@ export async function generateIn(
   label: typeof XDMOD | typeof SODAR | typeof AXIVION
 ) {
   const section = await openPortalSection(page, label);
-  if (label !== XDMOD) {
+  if (label === AXIVION) {
+    await openForm(section, 'Sign in…');
     await section.getByLabel('Username').fill('demo');
     await section.getByLabel('Password').fill('demo');
-  }
-  if (label === AXIVION) {
     await section.getByRole('button', { name: 'Sign in' }).click();
+  }
+  if (label !== XDMOD) {
+    await openForm(section, 'New token…');
+    if (label === SODAR) {
+      await section.getByLabel('Username').fill('demo');
+    }
     await section.getByLabel('Password').fill('demo');
   }
   await section.getByRole('button', { name: 'Generate token' }).click();
   await expect(section).toContainText('Live in 1 kernel');
   return section;
+}
+
+/**
+ * Open a card's form on demand ("Sign in…", "New token…"): click its opener (waiting for it),
+ * then the form (named "Sign in to …" or "New token at …") is there.
+ */
+export async function openForm(
+  section: Locator,
+  opener: 'Sign in…' | 'New token…'
+): Promise<void> {
+  await section.getByRole('button', { name: opener, exact: true }).click();
+  await expect(
+    section.getByRole('form', {
+      name: opener === 'Sign in…' ? /^Sign in to / : /^New token at /
+    })
+  ).toBeVisible();
 }

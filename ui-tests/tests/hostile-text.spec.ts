@@ -3,6 +3,7 @@ import {
   armFault,
   AXIVION,
   createAxivionToken,
+  openForm,
   openPortalSection,
   SODAR,
   test
@@ -20,6 +21,7 @@ test('a token description with markup is shown as text', async ({
 }) => {
   await createAxivionToken(request, baseURL, MARKUP);
   const section = await openPortalSection(page, AXIVION);
+  await openForm(section, 'Sign in…');
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('demo');
   await section.getByRole('button', { name: 'Sign in' }).click();
@@ -42,6 +44,7 @@ test("a portal's error message with markup is shown as text", async ({
     message: MARKUP
   });
   const section = await openPortalSection(page, SODAR);
+  await openForm(section, 'New token…');
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('demo');
   await section.getByRole('button', { name: 'Generate token' }).click();

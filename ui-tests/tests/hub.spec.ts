@@ -2,6 +2,7 @@ import { expect } from '@jupyterlab/galata';
 import {
   cellOutput,
   newNotebook,
+  openForm,
   openPortalSection,
   portalUrl,
   PYTHON_USE_TOKEN,
@@ -39,6 +40,7 @@ test('XDMoD from a JupyterLab on another origin: a password once, the token in a
   await expect(
     section.getByText('Sign in to XDMoD (demo) to manage your API tokens.')
   ).toBeVisible();
+  await openForm(section, 'Sign in…');
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('not-the-password');
   await section.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -74,7 +76,9 @@ test('XDMoD from a JupyterLab on another origin: a password once, the token in a
     .getByRole('button', { name: 'Sign out of XDMoD (demo)' })
     .click();
   expect((await loggedOut).status()).toBe(200);
-  await expect(section.getByLabel('Password')).toBeVisible();
+  await expect(
+    section.getByRole('button', { name: 'Sign in…', exact: true })
+  ).toBeVisible();
   const status = await page.evaluate(async () => {
     const xsrf = document.cookie.match(/_xsrf=([^;]+)/)?.[1] ?? '';
     const response = await fetch(
@@ -106,4 +110,5 @@ test('XDMoD behind single sign-on, from another origin: the panel says JupyterLa
     "JupyterLab must be served from the portal's origin."
   );
   await expect(section.getByLabel('Password')).toHaveCount(0);
+  await expect(section.getByRole('button', { name: /Sign in/ })).toHaveCount(0);
 });

@@ -3,6 +3,7 @@ import {
   answerDialog,
   AXIVION,
   hubUrl,
+  openForm,
   openPortalSection,
   SODAR,
   test,
@@ -22,6 +23,7 @@ test('with the relay turned off, each portal on another origin names the setting
 }) => {
   test.setTimeout(180000);
   const sodar = await openPortalSection(page, SODAR);
+  await openForm(sodar, 'New token…');
   await sodar.getByLabel('Username').fill('demo');
   await sodar.getByLabel('Password').fill('demo');
   await sodar.getByRole('button', { name: 'Generate token' }).click();
@@ -30,6 +32,7 @@ test('with the relay turned off, each portal on another origin names the setting
   );
 
   const axivion = await openPortalSection(page, AXIVION);
+  await openForm(axivion, 'Sign in…');
   await axivion.getByLabel('Username').fill('demo');
   await axivion.getByLabel('Password').fill('demo');
   await axivion.getByRole('button', { name: 'Sign in', exact: true }).click();

@@ -48,7 +48,14 @@ test('bad portal settings are explained in the panel, and the good portal keeps 
   const xdmod = section(XDMOD);
   await xdmod.getByRole('button', { name: 'Generate token' }).click();
   await expect(xdmod.getByRole('button', { name: 'Copy token' })).toBeVisible();
-  // Nothing was made for the broken entries: they have no buttons at all.
-  await expect(section('Bad URL').getByRole('button')).toHaveCount(0);
-  await expect(section('Unknown kind').getByRole('button')).toHaveCount(0);
+  // Nothing was made for the broken entries: no button but the one that folds the card.
+  for (const label of ['Bad URL', 'Unknown kind']) {
+    await expect(section(label).getByRole('button')).toHaveCount(1);
+    await expect(
+      section(label).getByRole('heading').getByRole('button')
+    ).toHaveAttribute('aria-expanded', 'true');
+    await expect(
+      section(label).getByText('Misconfigured', { exact: true })
+    ).toBeVisible();
+  }
 });

@@ -3,6 +3,7 @@ import {
   answerDialog,
   cellOutput,
   newNotebook,
+  openForm,
   openPortalSection,
   PYTHON_SODAR,
   SODAR,
@@ -25,7 +26,9 @@ test('SODAR: sign in with the password → token live in the kernel → replaced
   expect(await cellOutput(page, 0)).toBe('sodar: MISSING -');
 
   const section = await openPortalSection(page, SODAR);
-  // SODAR's API deletes every other token of the user: the form says so before anything.
+  // The form opens on demand; SODAR's API deletes every other token of the user: the form
+  // says so before anything.
+  await openForm(section, 'New token…');
   await expect(section.getByRole('note')).toContainText(
     'deletes all of your other SODAR (demo) tokens'
   );
@@ -72,7 +75,7 @@ test('SODAR: sign in with the password → token live in the kernel → replaced
   await page.notebook.runCell(1, true);
 
   // A new token replaces it: SODAR deletes the old one, the kernel gets the new one.
-  await section.getByText('New token…').click();
+  await openForm(section, 'New token…');
   await section.getByLabel('Username').fill('demo');
   await section.getByLabel('Password').fill('demo');
   await section.getByLabel('Lifetime (hours)').fill('0');
@@ -91,7 +94,7 @@ test('SODAR: sign in with the password → token live in the kernel → replaced
   await section.getByRole('button', { name: 'Remove from kernels' }).click();
   await answerDialog(page, 'Remove');
   await expect(
-    section.getByRole('button', { name: 'Generate token' })
+    section.getByRole('button', { name: 'New token…' })
   ).toBeVisible();
   await page.notebook.runCell(0, true);
   expect(await cellOutput(page, 0)).toBe('sodar: MISSING -');
