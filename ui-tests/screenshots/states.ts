@@ -6,9 +6,11 @@ import {
   createAxivionToken,
   generateIn,
   newNotebook,
+  openForm,
   openPortalSection,
   openTokenPanel,
   portalUrl,
+  SODAR,
   XDMOD
 } from '../tests/helpers';
 
@@ -42,7 +44,7 @@ export const PANEL_STATES: IPanelState[] = [
   {
     name: 'no-token',
     title:
-      'No token yet: XDMoD one click away, SODAR and Axivion ask to sign in',
+      'No token yet: XDMoD is one click away, SODAR and Axivion ask to sign in',
     reach: async page => {
       const section = await openPortalSection(page, XDMOD);
       await expect(Names.generate(section)).toBeVisible();
@@ -92,6 +94,16 @@ export const PANEL_STATES: IPanelState[] = [
     }
   },
   {
+    name: 'forms-open',
+    title:
+      'The forms, opened on demand: a new SODAR token, signing in to Axivion',
+    reach: async page => {
+      await openForm(await openPortalSection(page, SODAR), 'New token…');
+      await openForm(await openPortalSection(page, AXIVION), 'Sign in…');
+      await panelSettled(page);
+    }
+  },
+  {
     name: 'axivion-list',
     title: 'Axivion: signed in, a token made here and one made elsewhere',
     focus: AXIVION,
@@ -113,6 +125,11 @@ export namespace Names {
   /** The one-click "Generate token" of a portal without a token. */
   export function generate(section: Locator): Locator {
     return section.getByRole('button', { name: 'Generate token', exact: true });
+  }
+
+  /** Opening a card's form for a new token. */
+  export function newToken(section: Locator): Locator {
+    return section.getByRole('button', { name: 'New token…', exact: true });
   }
 
   /** Revoking the live token. */

@@ -1,7 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect } from '@jupyterlab/galata';
 import { Names } from '../screenshots/states';
-import { keptTokens, portalUrl, test, XDMOD } from './helpers';
+import { keptTokens, portalUrl, SODAR, test, XDMOD } from './helpers';
 
 /**
  * The whole XDMoD flow with the keyboard alone: open the panel from the command palette,
@@ -14,26 +14,8 @@ test('XDMoD with the keyboard alone: palette → panel → generate → live →
   baseURL
 }) => {
   test.setTimeout(120000);
-  await page.evaluate(() => {
-    (window as unknown as { pointerPresses: number }).pointerPresses = 0;
-    document.addEventListener(
-      'pointerdown',
-      () => (window as unknown as { pointerPresses: number }).pointerPresses++,
-      true
-    );
-  });
-
-  // JupyterLab's own way there: the command palette.
-  await page.keyboard.press('Control+Shift+C');
-  await expect(page.locator('.jp-ModalCommandPalette input')).toBeFocused();
-  await page.keyboard.type('Open API Tokens Panel');
-  await expect(
-    page.getByRole('menuitem', { name: /Open API Tokens Panel/ })
-  ).toBeVisible();
-  await page.keyboard.press('Enter');
-  const panel = page.getByRole('region', { name: 'API tokens' });
-  await expect(panel).toBeVisible();
-  const section = panel.getByRole('region', { name: XDMOD, exact: true });
+  const pointerPresses = await countPointerPresses(page);
+  const section = await openFromPalette(page, XDMOD);
 
   // The palette leaves the focus where it was: Tab walks JupyterLab's top bar and sidebar
   // tabs first (19 presses today).
@@ -64,12 +46,71 @@ test('XDMoD with the keyboard alone: palette → panel → generate → live →
   );
   expect(atPortal.status()).toBe(404);
   expect(await keptTokens(request, baseURL)).toEqual([]);
-  expect(
-    await page.evaluate(
-      () => (window as unknown as { pointerPresses: number }).pointerPresses
-    )
-  ).toBe(0);
+  expect(await pointerPresses()).toBe(0);
 });
+
+test('SODAR with the keyboard alone: "New token…", the form filled in and sent with Enter', async ({
+  page,
+  request,
+  baseURL
+}) => {
+  const pointerPresses = await countPointerPresses(page);
+  const section = await openFromPalette(page, SODAR);
+
+  await tabTo(page, Names.newToken(section));
+  await page.keyboard.press('Enter');
+  const username = section.getByLabel('Username');
+  // The form opens with the focus in its first field.
+  await expect(username).toBeFocused();
+  await page.keyboard.type('demo');
+  await tabTo(page, section.getByLabel('Password'), 5);
+  await page.keyboard.type('demo');
+  await page.keyboard.press('Enter');
+
+  // The form closes, and the token is live for the kernels.
+  await expect(username).toBeHidden();
+  await expect
+    .poll(async () => (await keptTokens(request, baseURL)).map(t => t.portal))
+    .toEqual(['sodar']);
+  expect(await pointerPresses()).toBe(0);
+});
+
+/**
+ * JupyterLab's own keyboard way to the panel, the command palette (Ctrl+Shift+C, "Open API
+ * Tokens Panel", Enter); returns the portal's card.
+ */
+async function openFromPalette(page: Page, label: string): Promise<Locator> {
+  await page.keyboard.press('Control+Shift+C');
+  await expect(page.locator('.jp-ModalCommandPalette input')).toBeFocused();
+  await page.keyboard.type('Open API Tokens Panel');
+  await expect(
+    page.getByRole('menuitem', { name: /Open API Tokens Panel/ })
+  ).toBeVisible();
+  await page.keyboard.press('Enter');
+  const panel = page.getByRole('region', { name: 'API tokens' });
+  await expect(panel).toBeVisible();
+  return panel.getByRole('region', { name: label, exact: true });
+}
+
+/**
+ * Count pointer presses on the page from now on (a keyboard's Enter on a button makes a click
+ * but no pointerdown); returns a reader of the count.
+ */
+async function countPointerPresses(page: Page): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const counted = window as unknown as { pointerPresses: number };
+    counted.pointerPresses = 0;
+    document.addEventListener(
+      'pointerdown',
+      () => counted.pointerPresses++,
+      true
+    );
+  });
+  return () =>
+    page.evaluate(
+      () => (window as unknown as { pointerPresses: number }).pointerPresses
+    );
+}
 
 /**
  * Press Tab (forward) until `target` has the focus, at most `max` times; fails otherwise.
