@@ -26,7 +26,7 @@ export class TokenPanel extends ReactWidget {
       ?.fetch(Private.STATE_KEY)
       .then(value => {
         const ids = (value as { collapsed?: unknown } | undefined)?.collapsed;
-        if (Array.isArray(ids)) {
+        if (Array.isArray(ids) && !this.isDisposed) {
           this._collapsed = new Set(
             ids.filter((id): id is string => typeof id === 'string')
           );

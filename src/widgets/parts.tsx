@@ -13,6 +13,8 @@ export function Action(props: {
   /** The accessible name, when the label alone does not say which portal or token. */
   name?: string;
   type?: 'button' | 'submit';
+  /** Take the focus when it appears. */
+  focus?: boolean;
 }): JSX.Element {
   return (
     <Button
@@ -20,6 +22,7 @@ export function Action(props: {
       className={`jp-mod-styled jp-mod-${props.kind ?? 'accept'} jp-PortalToken-button`}
       disabled={props.disabled}
       aria-label={props.name}
+      autoFocus={props.focus}
       onClick={props.onClick}
     >
       {props.label}

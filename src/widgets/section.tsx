@@ -496,11 +496,14 @@ function FormOrOpener(
   }
 ): JSX.Element {
   const { model, trans, busy } = props;
+  // Closed with Cancel or Escape: the focus goes back to the opener, not to the page.
+  const closed = React.useRef(false);
   if (props.form !== props.which) {
     return (
       <Action
         label={props.opener}
         disabled={busy}
+        focus={closed.current}
         onClick={() => props.setForm(props.which)}
       />
     );
@@ -514,7 +517,10 @@ function FormOrOpener(
         busy={busy}
         form={props.which}
         submitLabel={props.submit}
-        onClose={() => props.setForm(null)}
+        onClose={() => {
+          closed.current = true;
+          props.setForm(null);
+        }}
       />
     </>
   );
@@ -708,13 +714,9 @@ function Keeping(props: {
   }
   const launch = server.launch.kernels
     ? trans.__('Every kernel started or restarted gets it, in any language.')
-    : server.launch.reason === 'gateway'
-      ? trans.__(
-          'A gateway serves the kernels, so new kernels get the token from this page, not at launch.'
-        )
-      : trans.__(
-          'The administrator chose their own kernel manager, so new kernels get the token from this page, not at launch.'
-        );
+    : trans.__(
+        'New kernels get it from this page, not at launch (a gateway serves them, or the administrator chose their own kernel manager).'
+      );
   return (
     <div className="jp-PortalToken-keeping">
       <p>

@@ -53,6 +53,8 @@ test('a form opens on demand, takes Enter, and Escape or Cancel closes it', asyn
   await expect(sodar.getByText('Enter your username.')).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(sodar.getByLabel('Username')).toHaveCount(0);
+  // The focus goes back to where the form was opened.
+  await expect(sodar.getByRole('button', { name: 'New token…' })).toBeFocused();
   await sodar.getByRole('button', { name: 'New token…' }).click();
   await sodar.getByRole('button', { name: 'Cancel' }).click();
   await expect(sodar.getByLabel('Username')).toHaveCount(0);
