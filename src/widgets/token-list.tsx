@@ -4,7 +4,6 @@ import * as React from 'react';
 import { TokenActions } from '../actions';
 import type { PortalTokenModel } from '../model';
 import type { ITokenInfo } from '../tokens';
-import { formatDate } from './format';
 import { Action } from './parts';
 
 /**
@@ -47,8 +46,9 @@ export function TokenList(props: {
       </p>
     );
   }
+  // The day is enough in a list, and keeps a token to two lines.
   const date = (value: Date | null | undefined, none: string) =>
-    value ? formatDate(value, 'second') : none;
+    value ? Private.day.format(value) : none;
   return (
     <div className="jp-PortalToken-list">
       <ul aria-label={trans.__('Your tokens at %1', model.config.label)}>
@@ -112,4 +112,10 @@ export function TokenList(props: {
       )}
     </div>
   );
+}
+
+namespace Private {
+  export const day = new Intl.DateTimeFormat(undefined, {
+    dateStyle: 'medium'
+  });
 }
