@@ -662,11 +662,17 @@ function Kernels(props: {
     <>
       <details className="jp-PortalToken-kernels" open={missing}>
         <summary>
-          {trans._n(
-            'Live in %1 kernel',
-            'Live in %1 kernels',
-            model.kernelCount
-          )}
+          {kept && model.server?.terminals && model.injectTerminals
+            ? trans._n(
+                'Live in %1 kernel and new terminals',
+                'Live in %1 kernels and new terminals',
+                model.kernelCount
+              )
+            : trans._n(
+                'Live in %1 kernel',
+                'Live in %1 kernels',
+                model.kernelCount
+              )}
         </summary>
         {kernels.length > 0 && (
           <ul aria-label={trans.__('Kernels')}>
