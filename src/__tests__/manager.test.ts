@@ -249,6 +249,18 @@ describe('PortalTokenManager', () => {
     manager.dispose();
   });
 
+  /** A manager with one portal of the kind `empty`, checked once. */
+  async function oneEmptyPortal() {
+    const manager = new PortalTokenManager({
+      registry: registry(),
+      origin: ORIGIN
+    });
+    manager.configure(settings);
+    await manager.checkNew();
+    const model = manager.models[0];
+    return { manager, model, portal: model.client as EmptyPortal };
+  }
+
   describe('watch', () => {
     let hidden = false;
     beforeAll(() => {
@@ -267,14 +279,7 @@ describe('PortalTokenManager', () => {
     afterEach(() => jest.useRealTimers());
 
     it('notices a live token revoked elsewhere within a minute, and asks nothing while hidden', async () => {
-      const manager = new PortalTokenManager({
-        registry: registry(),
-        origin: ORIGIN
-      });
-      manager.configure(settings);
-      await manager.checkNew();
-      const model = manager.models[0];
-      const portal = model.client as EmptyPortal;
+      const { manager, model, portal } = await oneEmptyPortal();
       const watcher = manager.watch({ pollMs: 60000 });
 
       // No live token: a quiet minute costs the portal nothing.
@@ -327,14 +332,7 @@ describe('PortalTokenManager', () => {
     afterEach(() => jest.useRealTimers());
 
     it('asks less often while it fails, and every minute again once it answers', async () => {
-      const manager = new PortalTokenManager({
-        registry: registry(),
-        origin: ORIGIN
-      });
-      manager.configure(settings);
-      await manager.checkNew();
-      const model = manager.models[0];
-      const portal = model.client as EmptyPortal;
+      const { manager, model, portal } = await oneEmptyPortal();
       await model.generate();
       const watcher = manager.watch({ pollMs: 60000 });
       portal.failing = true;
