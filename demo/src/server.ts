@@ -354,10 +354,11 @@ namespace Private {
       context: IRequestContext
     ): Promise<boolean> {
       const { pathname } = context.url;
-      if (site === 'xdmod' && pathname.startsWith('/__demo__')) {
-        if (pathname === '/__demo__' || pathname.startsWith('/__demo__/')) {
-          return this._options.testHooks ? this._testHook(context) : false;
-        }
+      if (
+        site === 'xdmod' &&
+        (pathname === '/__demo__' || pathname.startsWith('/__demo__/'))
+      ) {
+        return this._options.testHooks ? this._testHook(context) : false;
       }
       if (
         (site === 'xdmod' || site === 'hub') &&
