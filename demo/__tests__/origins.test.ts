@@ -58,56 +58,51 @@ it.each([
   }
 );
 
-it('serves SODAR with no CORS headers, on a preflight or a request', async () => {
-  const preflight = await fromAnotherOrigin(
-    new URL('sodar/tokens/api/login', portal.sodarOrigin),
-    {
-      method: 'OPTIONS',
-      headers: {
-        'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'authorization'
-      }
-    }
-  );
-  expect(corsHeaders(preflight)).toEqual([]);
-  await preflight.body?.cancel();
-  const login = await fromAnotherOrigin(
-    new URL('sodar/tokens/api/login', portal.sodarOrigin),
-    {
-      method: 'POST',
-      headers: {
-        Authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`
-      }
-    }
-  );
-  expect(login.status).toBe(201);
-  expect(corsHeaders(login)).toEqual([]);
-  await login.body?.cancel();
-});
+const DEMO_BASIC = `Basic ${Buffer.from('demo:demo').toString('base64')}`;
 
-it('serves the Axivion Dashboard with no CORS headers', async () => {
-  const preflight = await fromAnotherOrigin(
-    new URL('axivion/api', portal.axivionOrigin),
-    {
+it.each<{
+  portal: string;
+  origin: () => string;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  status: number;
+}>([
+  {
+    portal: 'SODAR',
+    origin: () => portal.sodarOrigin,
+    path: 'sodar/tokens/api/login',
+    method: 'POST',
+    headers: {},
+    status: 201
+  },
+  {
+    portal: 'the Axivion Dashboard',
+    origin: () => portal.axivionOrigin,
+    path: 'axivion/api',
+    method: 'GET',
+    headers: { Accept: 'application/json' },
+    status: 200
+  }
+])(
+  'serves $portal with no CORS headers, on a preflight or a request',
+  async ({ origin, path, method, headers, status }) => {
+    const url = new URL(path, origin());
+    const preflight = await fromAnotherOrigin(url, {
       method: 'OPTIONS',
       headers: {
-        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Method': method,
         'Access-Control-Request-Headers': 'authorization'
       }
-    }
-  );
-  expect(corsHeaders(preflight)).toEqual([]);
-  await preflight.body?.cancel();
-  const info = await fromAnotherOrigin(
-    new URL('axivion/api', portal.axivionOrigin),
-    {
-      headers: {
-        Authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`,
-        Accept: 'application/json'
-      }
-    }
-  );
-  expect(info.status).toBe(200);
-  expect(corsHeaders(info)).toEqual([]);
-  await info.body?.cancel();
-});
+    });
+    expect(corsHeaders(preflight)).toEqual([]);
+    await preflight.body?.cancel();
+    const answer = await fromAnotherOrigin(url, {
+      method,
+      headers: { Authorization: DEMO_BASIC, ...headers }
+    });
+    expect(answer.status).toBe(status);
+    expect(corsHeaders(answer)).toEqual([]);
+    await answer.body?.cancel();
+  }
+);
