@@ -2,6 +2,7 @@ import type { IStateDB } from '@jupyterlab/statedb';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 import { TokenActions } from '../actions';
 import type { PortalTokenManager } from '../manager';
@@ -21,6 +22,7 @@ export class TokenPanel extends ReactWidget {
     this._commands = options.commands ?? null;
     this._state = options.state ?? null;
     this.addClass('jp-PortalToken-panel');
+    this.node.tabIndex = -1;
     // Which cards are folded: portal ids only, never anything of a token.
     void this._state
       ?.fetch(Private.STATE_KEY)
@@ -67,6 +69,25 @@ export class TokenPanel extends ReactWidget {
         }}
       </UseSignal>
     );
+  }
+
+  /**
+   * Activated (its tab, the "Open API Tokens Panel" command): the focus goes to the panel's
+   * first control, so the keyboard starts inside it. Once more a frame later: the command
+   * palette, closing after it ran the command, activates the main area's widget in the same
+   * frame (its `restore`), which would take the focus back.
+   */
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    const focusFirst = () => {
+      if (this.isVisible) {
+        (
+          this.node.querySelector<HTMLElement>(Private.FOCUSABLE) ?? this.node
+        ).focus();
+      }
+    };
+    focusFirst();
+    requestAnimationFrame(focusFirst);
   }
 
   private _toggle(id: string, open: boolean): void {
@@ -137,6 +158,10 @@ function NoPortal(props: { trans: TranslationBundle }): JSX.Element {
 namespace Private {
   /** The state database key of the panel (which cards are folded). */
   export const STATE_KEY = 'jupyterlab-portal-token:panel';
+
+  /** What can take the focus in the panel. */
+  export const FOCUSABLE =
+    'button:enabled, input:enabled, select:enabled, a[href], [tabindex="0"]';
 
   /** An overrides.json that configures one portal. */
   export const EXAMPLE = `{

@@ -2,13 +2,14 @@ import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 /**
- * The panel's one button: JupyterLab's styled button, in the accept (default), warn or reject
- * style.
+ * The panel's one button: JupyterLab's styled button. `accept` is a view's one primary
+ * action; `secondary` the quieter ones beside it; `warn` and `reject` are a form's or list's
+ * own (a destructive submit, Cancel).
  */
 export function Action(props: {
   label: string;
   onClick?: () => void;
-  kind?: 'accept' | 'warn' | 'reject';
+  kind?: ActionKind;
   disabled?: boolean;
   /** The accessible name, when the label alone does not say which portal or token. */
   name?: string;
@@ -16,10 +17,12 @@ export function Action(props: {
   /** Take the focus when it appears. */
   focus?: boolean;
 }): JSX.Element {
+  const kind = props.kind ?? 'accept';
   return (
     <Button
       type={props.type ?? 'button'}
-      className={`jp-mod-styled jp-mod-${props.kind ?? 'accept'} jp-PortalToken-button`}
+      minimal={kind === 'secondary'}
+      className={`jp-mod-styled jp-mod-${kind} jp-PortalToken-button`}
       disabled={props.disabled}
       aria-label={props.name}
       autoFocus={props.focus}
@@ -29,6 +32,11 @@ export function Action(props: {
     </Button>
   );
 }
+
+/**
+ * The styles of `Action`.
+ */
+export type ActionKind = 'accept' | 'secondary' | 'warn' | 'reject';
 
 /**
  * A link to one of the portal's own pages, in a new tab.

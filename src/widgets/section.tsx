@@ -7,7 +7,7 @@ import type { ConfigProblem, IPortalEntry } from '../config';
 import type { PortalTokenModel, TokenState } from '../model';
 import { formatDate, formatRelative, formatShort } from './format';
 import { PortalForm } from './forms';
-import { Action, PortalLink } from './parts';
+import { Action, ActionKind, PortalLink } from './parts';
 import { TokenList } from './token-list';
 
 /**
@@ -347,15 +347,22 @@ function NoToken(props: IStateProps): JSX.Element {
 function Live(props: IStateProps): JSX.Element {
   const { model, trans, busy } = props;
   const caps = model.client.capabilities;
+  // The one primary action: renewing when the token is about to expire, else using it.
+  const renew = model.expiringSoon && model.canRenew;
   return (
     <>
       <p className="jp-PortalToken-secret">
         <span className="jp-PortalToken-label">{trans.__('Token')}</span>{' '}
-        <code aria-label={trans.__('Token, masked')}>
+        <code aria-hidden="true">
           {model.secretPreview === null
             ? '••••••••'
             : `${model.secretPreview}…`}
         </code>
+        <span className="jp-PortalToken-srOnly">
+          {model.secretPreview === null
+            ? trans.__('hidden')
+            : trans.__('starts with %1, the rest hidden', model.secretPreview)}
+        </span>
       </p>
       <Expiry model={model} trans={trans} />
       <Kernels model={model} trans={trans} />
@@ -364,30 +371,31 @@ function Live(props: IStateProps): JSX.Element {
           {model.injectionError}
         </p>
       )}
-      <UseIt {...props} />
       <div className="jp-PortalToken-actions">
-        <Action
-          label={trans.__('Copy token')}
-          disabled={busy}
-          onClick={() => void TokenActions.copy(model, trans)}
-        />
-        {model.expiringSoon && model.canRenew && (
+        {renew && (
           <Action
             label={trans.__('Renew token')}
             disabled={busy}
             onClick={() => void TokenActions.renew(model, trans)}
           />
         )}
+        <UseIt {...props} primary={!renew} />
+        <Action
+          kind="secondary"
+          label={trans.__('Copy token')}
+          disabled={busy}
+          onClick={() => void TokenActions.copy(model, trans)}
+        />
         {caps.revoke ? (
           <Action
-            kind="warn"
+            kind="secondary"
             label={trans.__('Revoke token')}
             disabled={busy}
             onClick={() => void TokenActions.revoke(model, trans)}
           />
         ) : (
           <Action
-            kind="warn"
+            kind="secondary"
             label={trans.__('Remove from kernels')}
             disabled={busy}
             onClick={() => void TokenActions.forget(model, trans)}
@@ -473,7 +481,7 @@ function ReplaceOrRevoke(
       )}
       {props.revoke && caps.revoke && (
         <Action
-          kind="warn"
+          kind="secondary"
           label={trans.__('Revoke token')}
           disabled={busy}
           onClick={() => void TokenActions.revoke(model, trans)}
@@ -491,6 +499,8 @@ function FormOrOpener(
   props: IStateProps & {
     which: 'sign-in' | 'create';
     opener: string;
+    /** The opener's style: the view's primary action unless said otherwise. */
+    kind?: ActionKind;
     submit: string;
     note?: string;
   }
@@ -501,6 +511,7 @@ function FormOrOpener(
   if (props.form !== props.which) {
     return (
       <Action
+        kind={props.kind}
         label={props.opener}
         disabled={busy}
         focus={closed.current}
@@ -540,6 +551,7 @@ function PortalTokens(props: IStateProps): JSX.Element {
         <FormOrOpener
           {...props}
           which="create"
+          kind={live ? 'secondary' : 'accept'}
           opener={trans.__('New token…')}
           note={
             live
@@ -569,7 +581,7 @@ function SignOut({ model, trans, busy }: IStateProps): JSX.Element | null {
   }
   return (
     <Action
-      kind="reject"
+      kind="secondary"
       label={trans.__('Sign out')}
       name={trans.__('Sign out of %1', model.config.label)}
       disabled={busy}
@@ -580,9 +592,11 @@ function SignOut({ model, trans, busy }: IStateProps): JSX.Element | null {
 
 /**
  * "Insert into notebook" and "Copy snippet" for the live token: the app's snippet commands,
- * shown when they exist and enabled as they say.
+ * shown when they exist and enabled as they say; with `primary`, the first that can run is
+ * the card's primary action.
  */
-function UseIt({ model, trans, commands }: IStateProps): JSX.Element | null {
+function UseIt(props: IStateProps & { primary: boolean }): JSX.Element | null {
+  const { model, trans, commands } = props;
   if (!commands) {
     return null;
   }
@@ -594,20 +608,30 @@ function UseIt({ model, trans, commands }: IStateProps): JSX.Element | null {
   return (
     <UseSignal signal={commands.commandChanged}>
       {() => {
-        const shown = buttons.filter(([id]) => commands.hasCommand(id));
+        const shown = buttons
+          .filter(([id]) => commands.hasCommand(id))
+          .map(([id, label]) => ({
+            id,
+            label,
+            enabled: commands.isEnabled(id, args)
+          }));
+        // The primary action is the first that can run (no notebook open: copying).
+        const primary = props.primary
+          ? shown.find(button => button.enabled)
+          : undefined;
         return shown.length === 0 ? null : (
           <div
-            className="jp-PortalToken-actions"
+            className="jp-PortalToken-group"
             role="group"
             aria-label={trans.__('Use the token')}
           >
-            {shown.map(([id, label]) => (
+            {shown.map(button => (
               <Action
-                key={id}
-                kind="reject"
-                label={label}
-                disabled={!commands.isEnabled(id, args)}
-                onClick={() => void commands.execute(id, args)}
+                key={button.id}
+                kind={button === primary ? 'accept' : 'secondary'}
+                label={button.label}
+                disabled={!button.enabled}
+                onClick={() => void commands.execute(button.id, args)}
               />
             ))}
           </div>

@@ -132,7 +132,9 @@ test('XDMoD: generate and revoke, each failure explained, state kept, retry work
     await test.step(row, async () => {
       await generate.click();
       await expect(section).toContainText('Live in 1 kernel');
-      const preview = await section.getByLabel('Token, masked').innerText();
+      const preview = await section
+        .locator('.jp-PortalToken-secret code')
+        .innerText();
       await armFault(request, baseURL, {
         route: `DELETE ${XDMOD_TOKEN}`,
         ...kind.fault
@@ -151,7 +153,8 @@ test('XDMoD: generate and revoke, each failure explained, state kept, retry work
         kept =
           (await shows(copy)) &&
           (await shows(section.getByText('Live in 1 kernel'))) &&
-          (await section.getByLabel('Token, masked').innerText()) === preview;
+          (await section.locator('.jp-PortalToken-secret code').innerText()) ===
+            preview;
         expect
           .soft(kept, `${row}: live token kept, still in the kernel`)
           .toBe(true);
@@ -192,7 +195,9 @@ test('SODAR: create with a live token, each failure explained, token kept, retry
   for (const kind of KINDS) {
     const row = `create, ${kind.name}`;
     await test.step(row, async () => {
-      const preview = await section.getByLabel('Token, masked').innerText();
+      const preview = await section
+        .locator('.jp-PortalToken-secret code')
+        .innerText();
       await openNewToken(section);
       await armFault(request, baseURL, {
         route: `POST ${SODAR_LOGIN}`,
@@ -207,7 +212,8 @@ test('SODAR: create with a live token, each failure explained, token kept, retry
           section.getByRole('button', { name: 'Remove from kernels' })
         )) &&
         (await shows(section.getByText('Live in 1 kernel'))) &&
-        (await section.getByLabel('Token, masked').innerText()) === preview;
+        (await section.locator('.jp-PortalToken-secret code').innerText()) ===
+          preview;
       expect
         .soft(kept, `${row}: live token kept, still in the kernel`)
         .toBe(true);
@@ -218,7 +224,9 @@ test('SODAR: create with a live token, each failure explained, token kept, retry
       await section.getByLabel('Password').fill('demo');
       await create.click();
       const retried = await shows(
-        section.getByLabel('Token, masked').filter({ hasNotText: preview }),
+        section
+          .locator('.jp-PortalToken-secret code')
+          .filter({ hasNotText: preview }),
         { timeout: 20000 }
       );
       expect(retried, `${row}: retry works`).toBe(true);
@@ -280,7 +288,9 @@ test('Axivion: sign-in and create, each failure explained, state kept, retry wor
   for (const kind of KINDS) {
     const row = `create, ${kind.name}`;
     await test.step(row, async () => {
-      const preview = await section.getByLabel('Token, masked').innerText();
+      const preview = await section
+        .locator('.jp-PortalToken-secret code')
+        .innerText();
       await openNewToken(section);
       await armFault(request, baseURL, {
         route: `POST ${AXIVION_TOKENS}`,
@@ -299,7 +309,8 @@ test('Axivion: sign-in and create, each failure explained, state kept, retry wor
       } else {
         kept =
           (await shows(section.getByText('Live in 1 kernel'))) &&
-          (await section.getByLabel('Token, masked').innerText()) === preview;
+          (await section.locator('.jp-PortalToken-secret code').innerText()) ===
+            preview;
         expect
           .soft(kept, `${row}: live token kept, still in the kernel`)
           .toBe(true);
@@ -316,7 +327,9 @@ test('Axivion: sign-in and create, each failure explained, state kept, retry wor
         .getByRole('button', { name: /^Generate (a new )?token$/ })
         .click();
       const retried = await shows(
-        section.getByLabel('Token, masked').filter({ hasNotText: preview }),
+        section
+          .locator('.jp-PortalToken-secret code')
+          .filter({ hasNotText: preview }),
         { timeout: 20000 }
       );
       expect(retried, `${row}: retry works`).toBe(true);

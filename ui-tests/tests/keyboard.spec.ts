@@ -17,9 +17,9 @@ test('XDMoD with the keyboard alone: palette → panel → generate → live →
   const pointerPresses = await countPointerPresses(page);
   const section = await openFromPalette(page, XDMOD);
 
-  // The palette leaves the focus where it was: Tab walks JupyterLab's top bar and sidebar
-  // tabs first (19 presses today).
-  await tabTo(page, Names.generate(section));
+  // The panel takes the focus (its first control): "Generate token" is a few Tabs away,
+  // inside the panel, not behind JupyterLab's top bar and sidebar tabs.
+  await tabTo(page, Names.generate(section), 8);
   await page.keyboard.press('Enter');
   await expect(Names.revoke(section)).toBeVisible();
   // Live: the server keeps it for the kernels.
@@ -57,7 +57,7 @@ test('SODAR with the keyboard alone: "New token…", the form filled in and sent
   const pointerPresses = await countPointerPresses(page);
   const section = await openFromPalette(page, SODAR);
 
-  await tabTo(page, Names.newToken(section));
+  await tabTo(page, Names.newToken(section), 12);
   await page.keyboard.press('Enter');
   const username = section.getByLabel('Username');
   // The form opens with the focus in its first field.
@@ -89,6 +89,10 @@ async function openFromPalette(page: Page, label: string): Promise<Locator> {
   await page.keyboard.press('Enter');
   const panel = page.getByRole('region', { name: 'API tokens' });
   await expect(panel).toBeVisible();
+  // Opened, the panel has the focus (as JupyterLab's own sidebars do).
+  await expect
+    .poll(() => panel.evaluate(node => node.contains(document.activeElement)))
+    .toBe(true);
   return panel.getByRole('region', { name: label, exact: true });
 }
 
