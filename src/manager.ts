@@ -1,9 +1,16 @@
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
-import { IPortalEntry, readPortals } from './config';
+import { readPortals } from './config';
 import { PortalTokenModel } from './model';
-import type { IKernelInjector, IPortalRegistry, ITokenBroker } from './tokens';
+import type {
+  ExpiryNotice,
+  IKernelInjector,
+  IPortalEntry,
+  IPortalRegistry,
+  ITokenBroker,
+  PortalChange
+} from './tokens';
 
 /**
  * The settings the manager follows.
@@ -51,7 +58,7 @@ export class PortalTokenManager implements IDisposable {
   /** Emitted when a live token enters its warning period or expires. */
   get expiryNotice(): ISignal<
     this,
-    { model: PortalTokenModel; kind: 'warning' | 'expired' }
+    { model: PortalTokenModel; kind: ExpiryNotice }
   > {
     return this._expiryNotice;
   }
@@ -306,10 +313,7 @@ export class PortalTokenManager implements IDisposable {
     this._tokenChanged.emit(model);
   }
 
-  private _onPortalChanged(
-    model: PortalTokenModel,
-    kind: 'created' | 'removed'
-  ): void {
+  private _onPortalChanged(model: PortalTokenModel, kind: PortalChange): void {
     const message: PortalTokenManager.IMessage = {
       portal: model.config.id,
       url: model.config.url,
@@ -318,10 +322,7 @@ export class PortalTokenManager implements IDisposable {
     this._channel?.postMessage(message);
   }
 
-  private _onExpiryNotice(
-    model: PortalTokenModel,
-    kind: 'warning' | 'expired'
-  ): void {
+  private _onExpiryNotice(model: PortalTokenModel, kind: ExpiryNotice): void {
     this._expiryNotice.emit({ model, kind });
   }
 
@@ -329,7 +330,7 @@ export class PortalTokenManager implements IDisposable {
   private _channel: PortalTokenManager.IChannel | null = null;
   private _expiryNotice = new Signal<
     this,
-    { model: PortalTokenModel; kind: 'warning' | 'expired' }
+    { model: PortalTokenModel; kind: ExpiryNotice }
   >(this);
   private _fresh: PortalTokenModel[] = [];
   private _injector: IKernelInjector | null;
@@ -370,7 +371,7 @@ export namespace PortalTokenManager {
   export interface IMessage {
     portal: string;
     url: string;
-    kind: 'created' | 'removed';
+    kind: PortalChange;
   }
 
   /**

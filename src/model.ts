@@ -2,6 +2,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PortalError } from './portals/errors';
 import type {
+  ExpiryNotice,
   IBrokerStatus,
   ICreatedToken,
   ICreateOptions,
@@ -13,38 +14,11 @@ import type {
   IPortalConfig,
   IPortalStatus,
   ITokenBroker,
-  ITokenInfo
+  ITokenInfo,
+  PortalChange,
+  TokenActivity,
+  TokenState
 } from './tokens';
-
-/**
- * Where a portal's token stands, as far as this page knows.
- *
- * - `loading`: the first check has not answered yet.
- * - `unreachable`: the first check failed (network, 5xx, bad answer); `error` says why.
- * - `signed-out`: the portal says the user has no session (or, for portals signed in from the
- *   panel, none has been opened on this page).
- * - `unavailable`: the portal does not offer API tokens.
- * - `none`: signed in, no token in use here (portals with several tokens may list others).
- * - `live`: a token created here; its secret is in memory (this page's, or the Jupyter
- *   server's after a reload) and in the kernels.
- * - `stored`: the portal has a token whose secret is not here.
- * - `expired`: the portal's token has expired (it still blocks creating a new one).
- */
-export type TokenState =
-  | 'loading'
-  | 'unreachable'
-  | 'signed-out'
-  | 'unavailable'
-  | 'none'
-  | 'live'
-  | 'stored'
-  | 'expired';
-
-/**
- * What the model is doing right now, for progress display.
- */
-export type TokenActivity =
-  'checking' | 'signing-in' | 'signing-out' | 'generating' | 'revoking' | null;
 
 /**
  * One portal's token: a state machine over the portal client, with expiry timers and the kernel
@@ -86,7 +60,7 @@ export class PortalTokenModel implements IDisposable {
    * replace) or `removed` (revoke, and forgetting a token this page made). Other tabs listen
    * (see PortalTokenManager.share). Never carries the secret.
    */
-  get portalChanged(): ISignal<this, 'created' | 'removed'> {
+  get portalChanged(): ISignal<this, PortalChange> {
     return this._portalChanged;
   }
 
@@ -95,7 +69,7 @@ export class PortalTokenModel implements IDisposable {
    * use here (one token per user, or a portal that deletes the others on create), it leaves
    * the kernels of this page at once; then the portal is asked again.
    */
-  async otherTabChanged(kind: 'created' | 'removed'): Promise<boolean> {
+  async otherTabChanged(kind: PortalChange): Promise<boolean> {
     const caps = this.client.capabilities;
     if (
       kind === 'created' &&
@@ -108,7 +82,7 @@ export class PortalTokenModel implements IDisposable {
   }
 
   /** Emitted once when the token enters the warning period or expires (for notifications). */
-  get expiryNotice(): ISignal<this, 'warning' | 'expired'> {
+  get expiryNotice(): ISignal<this, ExpiryNotice> {
     return this._expiryNotice;
   }
 
@@ -967,8 +941,8 @@ export class PortalTokenModel implements IDisposable {
   private _renewTried = false;
   private _changed = new Signal<this, void>(this);
   private _error: PortalError | null = null;
-  private _expiryNotice = new Signal<this, 'warning' | 'expired'>(this);
-  private _portalChanged = new Signal<this, 'created' | 'removed'>(this);
+  private _expiryNotice = new Signal<this, ExpiryNotice>(this);
+  private _portalChanged = new Signal<this, PortalChange>(this);
   private _injector: IKernelInjector | null;
   private _injectionError: string | null = null;
   private _isDisposed = false;

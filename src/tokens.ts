@@ -5,6 +5,16 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import type { PortalTokenManager } from './manager';
 
 /**
+ * Where one kernel stands with one source's variables.
+ *
+ * - `injected`: the kernel holds the variables.
+ * - `pending`: a message is on its way.
+ * - `unsupported`: no snippet for this language.
+ * - `failed`: the kernel refused or died.
+ */
+export type InjectionState = 'injected' | 'pending' | 'unsupported' | 'failed';
+
+/**
  * What one kernel holds of one source's variables.
  */
 export interface IKernelInjectionStatus {
@@ -14,11 +24,8 @@ export interface IKernelInjectionStatus {
   kernelName: string;
   /** The language (`language_info.name`, or the kernel spec's language before the kernel answered). */
   language: string;
-  /**
-   * `injected`: the kernel holds the variables; `pending`: a message is on its way;
-   * `unsupported`: no snippet for this language; `failed`: the kernel refused or died.
-   */
-  state: 'injected' | 'pending' | 'unsupported' | 'failed';
+  /** Where the kernel stands. */
+  state: InjectionState;
   /** Why the state is `unsupported` or `failed` (already translated). */
   reason?: string;
 }
@@ -125,6 +132,17 @@ export const IKernelInjector = new Token<IKernelInjector>(
 export type KernelConnection = Kernel.IKernelConnection;
 
 /**
+ * The portal kinds this extension has clients for. Other extensions may register more kinds, so
+ * a portal's `kind` is any string.
+ */
+export type BuiltInPortalKind = 'xdmod' | 'sodar' | 'axivion';
+
+/**
+ * How the panel reaches a portal: the `via` setting (see `IPortalConfig.via`).
+ */
+export type PortalVia = 'auto' | 'browser' | 'server';
+
+/**
  * One portal as configured in the settings, with its URL made absolute.
  */
 export interface IPortalConfig {
@@ -144,7 +162,7 @@ export interface IPortalConfig {
    * (`server`, for a portal on another origin that sends no CORS headers). `auto`: another
    * origin, not chosen in the settings: the relay too.
    */
-  via?: 'browser' | 'server' | 'auto';
+  via?: PortalVia;
   /**
    * Whether the panel may sign in with the user's password where it must (XDMoD on another
    * origin); false behind single sign-on. True when left out.
@@ -346,6 +364,73 @@ export const IPortalRegistry = new Token<IPortalRegistry>(
   'jupyterlab-portal-token:IPortalRegistry',
   'Makes API clients for the portal kinds the extension knows.'
 );
+
+/**
+ * A portal entry from the settings, checked: either a usable config or the reasons it is not.
+ */
+export interface IPortalEntry {
+  /** The entry's id (or its position when it has none). */
+  id: string;
+  /** The label to show, even for a broken entry. */
+  label: string;
+  /** The usable config, or `null` when `problems` is not empty. */
+  config: IPortalConfig | null;
+  /** What is wrong with the entry, as message ids with their arguments (translated by the view). */
+  problems: ConfigProblem[];
+}
+
+/**
+ * One thing wrong with a portal entry.
+ */
+export type ConfigProblem =
+  | { kind: 'unknown-kind'; value: string }
+  | { kind: 'bad-url'; value: string }
+  | { kind: 'bad-via'; value: string }
+  | { kind: 'bad-variable'; value: string }
+  | { kind: 'empty-token-variable' }
+  | { kind: 'duplicate-id'; value: string }
+  | { kind: 'missing-id' };
+
+/**
+ * Where a portal's token stands, as far as this page knows.
+ *
+ * - `loading`: the first check has not answered yet.
+ * - `unreachable`: the first check failed (network, 5xx, bad answer); `error` says why.
+ * - `signed-out`: the portal says the user has no session (or, for portals signed in from the
+ *   panel, none has been opened on this page).
+ * - `unavailable`: the portal does not offer API tokens.
+ * - `none`: signed in, no token in use here (portals with several tokens may list others).
+ * - `live`: a token created here; its secret is in memory (this page's, or the Jupyter
+ *   server's after a reload) and in the kernels.
+ * - `stored`: the portal has a token whose secret is not here.
+ * - `expired`: the portal's token has expired (it still blocks creating a new one).
+ */
+export type TokenState =
+  | 'loading'
+  | 'unreachable'
+  | 'signed-out'
+  | 'unavailable'
+  | 'none'
+  | 'live'
+  | 'stored'
+  | 'expired';
+
+/**
+ * What the model is doing right now, for progress display.
+ */
+export type TokenActivity =
+  'checking' | 'signing-in' | 'signing-out' | 'generating' | 'revoking' | null;
+
+/**
+ * What an action on this page did to a portal's tokens: `created` (generate, renew, replace) or
+ * `removed` (revoke, and forgetting a token this page made).
+ */
+export type PortalChange = 'created' | 'removed';
+
+/**
+ * Why a live token needs the user: it entered its warning period (`warning`), or it expired.
+ */
+export type ExpiryNotice = 'warning' | 'expired';
 
 /**
  * The token manager service: one model per configured portal.

@@ -2,7 +2,13 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { TokenActions } from '../actions';
 import type { PortalTokenModel } from '../model';
-import { checkForm, FormField, formFields, IFormInput } from './checks';
+import {
+  checkForm,
+  FormField,
+  formFields,
+  type FormKind,
+  IFormInput
+} from './checks';
 import { Action } from './parts';
 
 /**
@@ -12,7 +18,7 @@ export interface IFormProps {
   model: PortalTokenModel;
   trans: TranslationBundle;
   /** Sign in (username and password), or a new token. */
-  form: 'sign-in' | 'create';
+  form: FormKind;
   /** Disable the inputs while the model is busy. */
   busy: boolean;
   /** The submit button's text. */

@@ -3,9 +3,10 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { describeError, TokenActions } from '../actions';
-import type { ConfigProblem, IPortalEntry } from '../config';
-import type { PortalTokenModel, TokenState } from '../model';
+import type { PortalTokenModel } from '../model';
+import type { ConfigProblem, IPortalEntry, TokenState } from '../tokens';
 import { formatDate, formatRelative, formatShort } from './format';
+import type { FormKind } from './checks';
 import { PortalForm } from './forms';
 import { Action, PortalLink } from './parts';
 import { TokenList } from './token-list';
@@ -177,8 +178,8 @@ interface IStateProps {
   trans: TranslationBundle;
   busy: boolean;
   commands: CommandRegistry | null;
-  form: 'sign-in' | 'create' | null;
-  setForm: (form: 'sign-in' | 'create' | null) => void;
+  form: FormKind | null;
+  setForm: (form: FormKind | null) => void;
 }
 
 function PortalBody(props: {
@@ -191,7 +192,7 @@ function PortalBody(props: {
   const busy = model.activity !== null;
   // A form belongs to the state it was opened in: signed in, or a first token made, it closes.
   const [opened, setOpened] = React.useState<{
-    form: 'sign-in' | 'create';
+    form: FormKind;
     state: TokenState;
   } | null>(null);
   const form = opened?.state === model.state ? opened.form : null;
@@ -200,7 +201,7 @@ function PortalBody(props: {
       setOpened(null);
     }
   }, [model.state]);
-  const setForm = (next: 'sign-in' | 'create' | null) =>
+  const setForm = (next: FormKind | null) =>
     setOpened(next ? { form: next, state: model.state } : null);
   const State = STATES[model.state];
   const progress = {
@@ -489,7 +490,7 @@ function ReplaceOrRevoke(
  */
 function FormOrOpener(
   props: IStateProps & {
-    which: 'sign-in' | 'create';
+    which: FormKind;
     opener: string;
     submit: string;
     note?: string;
