@@ -7,7 +7,9 @@ import type {
   ExpiryNotice,
   IKernelInjector,
   IPortalEntry,
+  IPortalItem,
   IPortalRegistry,
+  IPortalTokenManager,
   ITokenBroker,
   PortalChange
 } from './tokens';
@@ -27,17 +29,9 @@ export interface ITokenSettings {
 }
 
 /**
- * One configured portal: its entry, and a model when the entry is usable.
- */
-export interface IPortalItem {
-  entry: IPortalEntry;
-  model: PortalTokenModel | null;
-}
-
-/**
  * Owns one token model per configured portal and keeps them in step with the settings.
  */
-export class PortalTokenManager implements IDisposable {
+export class PortalTokenManager implements IPortalTokenManager, IDisposable {
   constructor(options: PortalTokenManager.IOptions) {
     this._registry = options.registry;
     this._injector = options.injector ?? null;
@@ -91,7 +85,7 @@ export class PortalTokenManager implements IDisposable {
         .filter(item => item.model)
         .map(item => [Private.key(item.entry), item.model!])
     );
-    const items: IPortalItem[] = entries.map(entry => {
+    const items: Private.IItem[] = entries.map(entry => {
       if (!entry.config) {
         return { entry, model: null };
       }
@@ -336,7 +330,7 @@ export class PortalTokenManager implements IDisposable {
   private _injector: IKernelInjector | null;
   private _broker: ITokenBroker | null;
   private _isDisposed = false;
-  private _items: IPortalItem[] = [];
+  private _items: Private.IItem[] = [];
   private _itemsChanged = new Signal<this, void>(this);
   private _origin: string;
   private _registry: IPortalRegistry;
@@ -395,6 +389,11 @@ export namespace PortalTokenManager {
 }
 
 namespace Private {
+  /** A configured portal, with the manager's own model. */
+  export interface IItem extends IPortalItem {
+    model: PortalTokenModel | null;
+  }
+
   /** What must stay equal for a portal to keep its model. */
   export function key(entry: IPortalEntry): string {
     return JSON.stringify(entry.config);

@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { TokenActions } from '../actions';
-import type { PortalTokenModel } from '../model';
+import type { IPortalTokenModel } from '../tokens';
 import {
   checkForm,
   FormField,
@@ -15,7 +15,7 @@ import { Action } from './parts';
  * Props of the panel's form.
  */
 export interface IFormProps {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
   /** Sign in (username and password), or a new token. */
   form: FormKind;

@@ -3,8 +3,12 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { describeError, TokenActions } from '../actions';
-import type { PortalTokenModel } from '../model';
-import type { ConfigProblem, IPortalEntry, TokenState } from '../tokens';
+import type {
+  ConfigProblem,
+  IPortalEntry,
+  IPortalTokenModel,
+  TokenState
+} from '../tokens';
 import { formatDate, formatRelative, formatShort } from './format';
 import type { FormKind } from './checks';
 import { PortalForm } from './forms';
@@ -16,7 +20,7 @@ import { TokenList } from './token-list';
  */
 export interface IPortalSectionProps {
   entry: IPortalEntry;
-  model: PortalTokenModel | null;
+  model: IPortalTokenModel | null;
   trans: TranslationBundle;
   /** The app's commands, for the "use it" buttons (none without). */
   commands: CommandRegistry | null;
@@ -94,7 +98,7 @@ interface IChip {
   mod: 'ok' | 'warning' | 'error' | 'idle';
 }
 
-function chipOf(model: PortalTokenModel, trans: TranslationBundle): IChip {
+function chipOf(model: IPortalTokenModel, trans: TranslationBundle): IChip {
   const left = model.timeLeft;
   switch (model.state) {
     case 'loading':
@@ -174,7 +178,7 @@ function ConfigProblems(props: {
  * form (sign in, or a new token), which closes when the state changes.
  */
 interface IStateProps {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
   busy: boolean;
   commands: CommandRegistry | null;
@@ -183,7 +187,7 @@ interface IStateProps {
 }
 
 function PortalBody(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
   commands: CommandRegistry | null;
 }): JSX.Element {
@@ -631,7 +635,7 @@ namespace CommandIDs {
  * not get the token say why. Where the token is kept, and what it reaches beyond them.
  */
 function Kernels(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, trans } = props;
@@ -698,7 +702,7 @@ function Kernels(props: {
  * Where the live token is kept and what it reaches beyond the running kernels.
  */
 function Keeping(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, trans } = props;
@@ -744,7 +748,7 @@ function Keeping(props: {
 }
 
 function Expiry(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, trans } = props;
