@@ -176,11 +176,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     panel.title.label = '';
     panel.node.setAttribute('role', 'region');
     panel.node.setAttribute('aria-label', trans.__('API tokens'));
-    addExpiryNotices({
-      manager,
-      trans,
-      openPanel: () => app.shell.activateById(PANEL_ID)
-    });
+    addExpiryNotices(app, manager, trans);
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'jupyterlab-portal-token:panel');
   }

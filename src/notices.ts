@@ -1,26 +1,20 @@
+import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { TokenActions } from './actions';
+import { PANEL_ID } from './commands';
 import type { IPortalTokenManager } from './tokens';
 
 /**
- * What the expiry notices need.
+ * Tell the user when a live token of the manager's enters its warning period (with "Renew now"
+ * where one click renews it) or has expired, in a notification that stays until dismissed; its
+ * "Open API tokens" shows the panel.
  */
-export interface IExpiryNoticesOptions {
-  /** The portals' token models. */
-  manager: IPortalTokenManager;
-  /** The extension's translation bundle. */
-  trans: TranslationBundle;
-  /** Show the API tokens panel. */
-  openPanel: () => void;
-}
-
-/**
- * Tell the user when a live token enters its warning period (with "Renew now" where one click
- * renews it) or has expired, in a notification that stays until dismissed.
- */
-export function addExpiryNotices(options: IExpiryNoticesOptions): void {
-  const { manager, trans, openPanel } = options;
+export function addExpiryNotices(
+  app: JupyterFrontEnd,
+  manager: IPortalTokenManager,
+  trans: TranslationBundle
+): void {
   manager.expiryNotice.connect((_, { model, kind }) => {
     const message =
       kind === 'warning'
@@ -35,7 +29,7 @@ export function addExpiryNotices(options: IExpiryNoticesOptions): void {
     const actions = [
       {
         label: trans.__('Open API tokens'),
-        callback: () => openPanel()
+        callback: () => app.shell.activateById(PANEL_ID)
       }
     ];
     if (kind === 'warning' && model.canRenew) {
