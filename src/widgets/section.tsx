@@ -9,8 +9,8 @@ import type {
   IPortalTokenModel,
   TokenState
 } from '../tokens';
-import { formatDate, formatRelative, formatShort } from './format';
 import type { FormKind } from './checks';
+import { formatDate, formatRelative, formatShort } from './format';
 import { PortalForm } from './forms';
 import { Action, PortalLink } from './parts';
 import { TokenList } from './token-list';
