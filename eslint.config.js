@@ -64,6 +64,7 @@ module.exports = tseslint.config(
             './commands',
             './injection/injector',
             './manager',
+            './notices',
             './portals/registry',
             './widgets/panel',
             './widgets/status'

@@ -5,9 +5,8 @@ import {
   showDialog
 } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { PortalTokenModel } from './model';
 import type { PortalError } from './portals/errors';
-import type { ICreateOptions } from './tokens';
+import type { ICreateOptions, IPortalTokenModel } from './tokens';
 
 /**
  * A failure explained for the user: what happened at which portal, and what to do.
@@ -105,7 +104,7 @@ export namespace TokenActions {
    * whether it was made.
    */
   export async function generate(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     trans: TranslationBundle,
     options?: ICreateOptions
   ): Promise<boolean> {
@@ -124,7 +123,7 @@ export namespace TokenActions {
 
   /** Copy the live secret to the clipboard. */
   export async function copy(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
     let secret: string | null;
@@ -161,7 +160,7 @@ export namespace TokenActions {
 
   /** Ask, then revoke the token and scrub the kernels. */
   export async function revoke(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
     const confirmed = await Private.confirm(
@@ -187,7 +186,7 @@ export namespace TokenActions {
    * revoke over their API).
    */
   export async function forget(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
     const manage = model.client.manageUrl;
@@ -212,7 +211,7 @@ export namespace TokenActions {
 
   /** Replace the live token with a new one; the kernels get it without a gap. */
   export async function renew(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
     Private.report(
@@ -228,7 +227,7 @@ export namespace TokenActions {
    * whether they were revoked; failures are shown by the panel from the model's error.
    */
   export async function revokeListed(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     ids: string[],
     trans: TranslationBundle
   ): Promise<boolean> {
@@ -263,7 +262,7 @@ export namespace TokenActions {
 
   /** Ask, then replace the portal's token with a new one made here. */
   export async function replace(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     trans: TranslationBundle
   ): Promise<void> {
     const confirmed = await Private.confirm(
@@ -310,7 +309,7 @@ namespace Private {
    * Tell how an act ended: `success` (if any) for a while, or the model's error until closed.
    */
   export function report(
-    model: PortalTokenModel,
+    model: IPortalTokenModel,
     trans: TranslationBundle,
     done: boolean,
     success: string | null

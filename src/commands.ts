@@ -7,8 +7,7 @@ import {
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { TokenActions } from './actions';
-import type { PortalTokenModel } from './model';
-import type { IPortalTokenManager } from './tokens';
+import type { IPortalTokenManager, IPortalTokenModel } from './tokens';
 import {
   hasSnippets,
   portalSnippet,
@@ -65,8 +64,8 @@ export function addCommands(
   const pick = (
     args: { portal?: unknown },
     states: string[],
-    fits: (model: PortalTokenModel) => boolean
-  ): PortalTokenModel | undefined =>
+    fits: (model: IPortalTokenModel) => boolean
+  ): IPortalTokenModel | undefined =>
     manager.models.find(
       model =>
         (args.portal === undefined || model.config.id === args.portal) &&
@@ -75,7 +74,7 @@ export function addCommands(
         fits(model)
     );
   // Generating from a command needs a portal that asks nothing (no form to fill in).
-  const oneClick = (model: PortalTokenModel) => {
+  const oneClick = (model: IPortalTokenModel) => {
     const caps = model.client.capabilities;
     return (
       caps.create &&
@@ -109,7 +108,7 @@ export function addCommands(
       id: CommandIDs.revoke,
       label: trans.__('Revoke API Token'),
       states: ['live', 'stored', 'expired'],
-      fits: (model: PortalTokenModel) => model.client.capabilities.revoke,
+      fits: (model: IPortalTokenModel) => model.client.capabilities.revoke,
       run: TokenActions.revoke
     }
   ];

@@ -1,30 +1,9 @@
-import type { IPortalConfig, IPortalRegistry } from './tokens';
-
-/**
- * A portal entry from the settings, checked: either a usable config or the reasons it is not.
- */
-export interface IPortalEntry {
-  /** The entry's id (or its position when it has none). */
-  id: string;
-  /** The label to show, even for a broken entry. */
-  label: string;
-  /** The usable config, or `null` when `problems` is not empty. */
-  config: IPortalConfig | null;
-  /** What is wrong with the entry, as message ids with their arguments (translated by the view). */
-  problems: ConfigProblem[];
-}
-
-/**
- * One thing wrong with a portal entry.
- */
-export type ConfigProblem =
-  | { kind: 'unknown-kind'; value: string }
-  | { kind: 'bad-url'; value: string }
-  | { kind: 'bad-via'; value: string }
-  | { kind: 'bad-variable'; value: string }
-  | { kind: 'empty-token-variable' }
-  | { kind: 'duplicate-id'; value: string }
-  | { kind: 'missing-id' };
+import type {
+  ConfigProblem,
+  IPortalEntry,
+  IPortalRegistry,
+  PortalVia
+} from './tokens';
 
 /**
  * Names that can go into kernel code: letters, digits and underscores, not starting with a digit.
@@ -106,7 +85,7 @@ export function readPortals(
               via:
                 via === 'auto' && new URL(url).origin === new URL(origin).origin
                   ? 'browser'
-                  : (via as 'browser' | 'server' | 'auto')
+                  : (via as PortalVia)
             }
           : null
     });

@@ -3,20 +3,20 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { TokenActions } from './actions';
 import { ServerTokenBroker } from './broker';
 import { addCommands, CommandIDs, PANEL_ID } from './commands';
 import { TRANSLATION_DOMAIN } from './i18n';
 import { keyIcon } from './icons';
 import { KernelInjector } from './injection/injector';
 import { PortalTokenManager } from './manager';
+import { addExpiryNotices } from './notices';
 import { PortalRegistry } from './portals/registry';
 import {
   IKernelInjector,
@@ -176,31 +176,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     panel.title.label = '';
     panel.node.setAttribute('role', 'region');
     panel.node.setAttribute('aria-label', trans.__('API tokens'));
-    manager.expiryNotice.connect((_, { model, kind }) => {
-      const message =
-        kind === 'warning'
-          ? trans.__(
-              'Your API token for %1 expires soon. Replace it in the API tokens panel.',
-              model.config.label
-            )
-          : trans.__(
-              'Your API token for %1 has expired and was removed from the kernels.',
-              model.config.label
-            );
-      const actions = [
-        {
-          label: trans.__('Open API tokens'),
-          callback: () => app.shell.activateById(PANEL_ID)
-        }
-      ];
-      if (kind === 'warning' && model.canRenew) {
-        actions.unshift({
-          label: trans.__('Renew now'),
-          callback: () => void TokenActions.renew(model, trans)
-        });
-      }
-      Notification.warning(message, { autoClose: false, actions });
-    });
+    addExpiryNotices(app, manager, trans);
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'jupyterlab-portal-token:panel');
   }

@@ -1,9 +1,18 @@
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
-import { IPortalEntry, readPortals } from './config';
+import { readPortals } from './config';
 import { PortalTokenModel } from './model';
-import type { IKernelInjector, IPortalRegistry, ITokenBroker } from './tokens';
+import type {
+  ExpiryNotice,
+  IKernelInjector,
+  IPortalEntry,
+  IPortalItem,
+  IPortalRegistry,
+  IPortalTokenManager,
+  ITokenBroker,
+  PortalChange
+} from './tokens';
 
 /**
  * The settings the manager follows.
@@ -20,17 +29,9 @@ export interface ITokenSettings {
 }
 
 /**
- * One configured portal: its entry, and a model when the entry is usable.
- */
-export interface IPortalItem {
-  entry: IPortalEntry;
-  model: PortalTokenModel | null;
-}
-
-/**
  * Owns one token model per configured portal and keeps them in step with the settings.
  */
-export class PortalTokenManager implements IDisposable {
+export class PortalTokenManager implements IPortalTokenManager, IDisposable {
   constructor(options: PortalTokenManager.IOptions) {
     this._registry = options.registry;
     this._injector = options.injector ?? null;
@@ -51,7 +52,7 @@ export class PortalTokenManager implements IDisposable {
   /** Emitted when a live token enters its warning period or expires. */
   get expiryNotice(): ISignal<
     this,
-    { model: PortalTokenModel; kind: 'warning' | 'expired' }
+    { model: PortalTokenModel; kind: ExpiryNotice }
   > {
     return this._expiryNotice;
   }
@@ -84,7 +85,7 @@ export class PortalTokenManager implements IDisposable {
         .filter(item => item.model)
         .map(item => [Private.key(item.entry), item.model!])
     );
-    const items: IPortalItem[] = entries.map(entry => {
+    const items: Private.IItem[] = entries.map(entry => {
       if (!entry.config) {
         return { entry, model: null };
       }
@@ -306,10 +307,7 @@ export class PortalTokenManager implements IDisposable {
     this._tokenChanged.emit(model);
   }
 
-  private _onPortalChanged(
-    model: PortalTokenModel,
-    kind: 'created' | 'removed'
-  ): void {
+  private _onPortalChanged(model: PortalTokenModel, kind: PortalChange): void {
     const message: PortalTokenManager.IMessage = {
       portal: model.config.id,
       url: model.config.url,
@@ -318,10 +316,7 @@ export class PortalTokenManager implements IDisposable {
     this._channel?.postMessage(message);
   }
 
-  private _onExpiryNotice(
-    model: PortalTokenModel,
-    kind: 'warning' | 'expired'
-  ): void {
+  private _onExpiryNotice(model: PortalTokenModel, kind: ExpiryNotice): void {
     this._expiryNotice.emit({ model, kind });
   }
 
@@ -329,13 +324,13 @@ export class PortalTokenManager implements IDisposable {
   private _channel: PortalTokenManager.IChannel | null = null;
   private _expiryNotice = new Signal<
     this,
-    { model: PortalTokenModel; kind: 'warning' | 'expired' }
+    { model: PortalTokenModel; kind: ExpiryNotice }
   >(this);
   private _fresh: PortalTokenModel[] = [];
   private _injector: IKernelInjector | null;
   private _broker: ITokenBroker | null;
   private _isDisposed = false;
-  private _items: IPortalItem[] = [];
+  private _items: Private.IItem[] = [];
   private _itemsChanged = new Signal<this, void>(this);
   private _origin: string;
   private _registry: IPortalRegistry;
@@ -370,7 +365,7 @@ export namespace PortalTokenManager {
   export interface IMessage {
     portal: string;
     url: string;
-    kind: 'created' | 'removed';
+    kind: PortalChange;
   }
 
   /**
@@ -394,6 +389,11 @@ export namespace PortalTokenManager {
 }
 
 namespace Private {
+  /** A configured portal, with the manager's own model. */
+  export interface IItem extends IPortalItem {
+    model: PortalTokenModel | null;
+  }
+
   /** What must stay equal for a portal to keep its model. */
   export function key(entry: IPortalEntry): string {
     return JSON.stringify(entry.config);

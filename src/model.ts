@@ -1,7 +1,7 @@
-import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PortalError } from './portals/errors';
 import type {
+  ExpiryNotice,
   IBrokerStatus,
   ICreatedToken,
   ICreateOptions,
@@ -12,45 +12,20 @@ import type {
   IPortalClient,
   IPortalConfig,
   IPortalStatus,
+  IPortalTokenModel,
   ITokenBroker,
-  ITokenInfo
+  ITokenInfo,
+  PortalChange,
+  TokenActivity,
+  TokenState
 } from './tokens';
 
 /**
- * Where a portal's token stands, as far as this page knows.
- *
- * - `loading`: the first check has not answered yet.
- * - `unreachable`: the first check failed (network, 5xx, bad answer); `error` says why.
- * - `signed-out`: the portal says the user has no session (or, for portals signed in from the
- *   panel, none has been opened on this page).
- * - `unavailable`: the portal does not offer API tokens.
- * - `none`: signed in, no token in use here (portals with several tokens may list others).
- * - `live`: a token created here; its secret is in memory (this page's, or the Jupyter
- *   server's after a reload) and in the kernels.
- * - `stored`: the portal has a token whose secret is not here.
- * - `expired`: the portal's token has expired (it still blocks creating a new one).
- */
-export type TokenState =
-  | 'loading'
-  | 'unreachable'
-  | 'signed-out'
-  | 'unavailable'
-  | 'none'
-  | 'live'
-  | 'stored'
-  | 'expired';
-
-/**
- * What the model is doing right now, for progress display.
- */
-export type TokenActivity =
-  'checking' | 'signing-in' | 'signing-out' | 'generating' | 'revoking' | null;
-
-/**
  * One portal's token: a state machine over the portal client, with expiry timers and the kernel
- * injection of the live secret. Knows no DOM.
+ * injection of the live secret. Knows no DOM. Its members are documented on `IPortalTokenModel`;
+ * the manager also sets its warning period and tells it of other tabs' changes.
  */
-export class PortalTokenModel implements IDisposable {
+export class PortalTokenModel implements IPortalTokenModel {
   constructor(options: PortalTokenModel.IOptions) {
     this.client = options.client;
     this._injector = options.injector ?? null;
@@ -68,25 +43,17 @@ export class PortalTokenModel implements IDisposable {
     this._injector?.changed.connect(this._onInjectionChanged, this);
   }
 
-  /** The portal's client. */
   readonly client: IPortalClient;
 
-  /** The portal's configuration. */
   get config(): IPortalConfig {
     return this.client.config;
   }
 
-  /** Emitted whenever anything shown about the token changes. */
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
-  /**
-   * Emitted when an action on this page changed the portal's tokens: `created` (generate, renew,
-   * replace) or `removed` (revoke, and forgetting a token this page made). Other tabs listen
-   * (see PortalTokenManager.share). Never carries the secret.
-   */
-  get portalChanged(): ISignal<this, 'created' | 'removed'> {
+  get portalChanged(): ISignal<this, PortalChange> {
     return this._portalChanged;
   }
 
@@ -95,7 +62,7 @@ export class PortalTokenModel implements IDisposable {
    * use here (one token per user, or a portal that deletes the others on create), it leaves
    * the kernels of this page at once; then the portal is asked again.
    */
-  async otherTabChanged(kind: 'created' | 'removed'): Promise<boolean> {
+  async otherTabChanged(kind: PortalChange): Promise<boolean> {
     const caps = this.client.capabilities;
     if (
       kind === 'created' &&
@@ -107,61 +74,42 @@ export class PortalTokenModel implements IDisposable {
     return this.refresh();
   }
 
-  /** Emitted once when the token enters the warning period or expires (for notifications). */
-  get expiryNotice(): ISignal<this, 'warning' | 'expired'> {
+  get expiryNotice(): ISignal<this, ExpiryNotice> {
     return this._expiryNotice;
   }
 
-  /** The current state. */
   get state(): TokenState {
     return this._state;
   }
 
-  /** What is in progress, if anything. */
   get activity(): TokenActivity {
     return this._activity;
   }
 
-  /** The last failure, kept until the next call succeeds. */
   get error(): PortalError | null {
     return this._error;
   }
 
-  /**
-   * The user's tokens as the portal lists them (no secrets), for portals that keep several;
-   * empty otherwise.
-   */
   get tokens(): readonly ITokenInfo[] {
     return this._tokens;
   }
 
-  /** The token as the portal describes it (no secret), in `live`, `stored` and `expired`. */
   get token(): ITokenInfo | null {
     return this._token;
   }
 
-  /**
-   * The first 8 characters of the live secret, for recognising it; `null` otherwise, and when
-   * only the Jupyter server has the secret (after a reload).
-   */
   get secretPreview(): string | null {
     return this.#secret ? this.#secret.slice(0, 8) : null;
   }
 
-  /**
-   * What the Jupyter server's half of this extension said about itself: `null` without one
-   * (tokens are then kept in this page only), `undefined` before it answered.
-   */
   get server(): IBrokerStatus | null | undefined {
     return this._brokerStatus;
   }
 
-  /** Whether the Jupyter server keeps the live token (it survives a reload, reaches launches). */
   get keptByServer(): boolean {
     return this._state === 'live' && this._keptVersion !== null;
   }
 
-  /** Whether fewer than the warning period remains. */
   get expiringSoon(): boolean {
     const expires = this._token?.expires;
     return (
@@ -171,26 +119,19 @@ export class PortalTokenModel implements IDisposable {
     );
   }
 
-  /** Milliseconds until expiry (negative when past), or `null` when unknown or never. */
   get timeLeft(): number | null {
     const expires = this._token?.expires;
     return expires ? expires.getTime() - Date.now() : null;
   }
 
-  /**
-   * Why the live token could not be put into the kernels at all (e.g. a value no environment
-   * can hold), or `null`.
-   */
   get injectionError(): string | null {
     return this._injectionError;
   }
 
-  /** Kernels that hold the live token. */
   get kernelCount(): number {
     return this.kernels.filter(kernel => kernel.state === 'injected').length;
   }
 
-  /** Per-kernel injection status of the live token (never the secret). */
   get kernels(): IKernelInjectionStatus[] {
     if (!this._injector || this._state !== 'live') {
       return [];
@@ -198,10 +139,6 @@ export class PortalTokenModel implements IDisposable {
     return this._injector.status(this.config.id);
   }
 
-  /**
-   * Whether the live token can be renewed with one click (or automatically): the portal makes
-   * tokens without asking anything.
-   */
   get canRenew(): boolean {
     const caps = this.client.capabilities;
     return (
@@ -213,12 +150,10 @@ export class PortalTokenModel implements IDisposable {
     );
   }
 
-  /** Whether the live token is replaced by itself before it expires. */
   get autoRenew(): boolean {
     return this._autoRenew;
   }
 
-  /** Turn automatic renewal on or off. */
   set autoRenew(value: boolean) {
     if (value === this._autoRenew) {
       return;
@@ -228,7 +163,6 @@ export class PortalTokenModel implements IDisposable {
     this._changed.emit();
   }
 
-  /** Whether injecting into kernels is on. */
   get autoInject(): boolean {
     return this._autoInject;
   }
@@ -240,7 +174,6 @@ export class PortalTokenModel implements IDisposable {
     this._changed.emit();
   }
 
-  /** Turn kernel injection on or off; off scrubs the kernels now. */
   set autoInject(value: boolean) {
     if (value === this._autoInject) {
       return;
@@ -250,12 +183,10 @@ export class PortalTokenModel implements IDisposable {
     this._changed.emit();
   }
 
-  /** Whether new terminals get the live token (through the Jupyter server). */
   get injectTerminals(): boolean {
     return this._injectTerminals;
   }
 
-  /** Turn terminal injection on or off (for terminals opened from now on). */
   set injectTerminals(value: boolean) {
     if (value === this._injectTerminals) {
       return;
@@ -265,15 +196,10 @@ export class PortalTokenModel implements IDisposable {
     this._changed.emit();
   }
 
-  /** Whether the model has been disposed. */
   get isDisposed(): boolean {
     return this._isDisposed;
   }
 
-  /**
-   * The live secret, for an explicit user action (copy, reveal): from this page's memory, or
-   * from the Jupyter server when only it has the secret. Never log it.
-   */
   async revealSecret(): Promise<string | null> {
     if (this.#secret || this._state !== 'live') {
       return this.#secret;
@@ -286,18 +212,10 @@ export class PortalTokenModel implements IDisposable {
     return values?.[kept.secretName] ?? null;
   }
 
-  /**
-   * Ask the portal where things stand. On failure the state is kept and `error` set
-   * (a failed first check goes to `unreachable`).
-   */
   async refresh(): Promise<boolean> {
     return this._run('checking', () => this._refreshInside());
   }
 
-  /**
-   * Sign in from the panel (portals whose credentials are `sign-in`), then list the tokens.
-   * The password goes to the client and is not kept here.
-   */
   async signIn(credentials: ICredentials): Promise<boolean> {
     return this._run('signing-in', async () => {
       if (!this.client.signIn) {
@@ -308,11 +226,6 @@ export class PortalTokenModel implements IDisposable {
     });
   }
 
-  /**
-   * Forget the panel's sign-in and scrub the kernels (the portal's tokens stay valid), then
-   * close the portal's session. Checks asked meanwhile wait for the portal to have closed it,
-   * so none finds it still open and signs the panel in again.
-   */
   async signOut(): Promise<boolean> {
     return this._run('signing-out', async () => {
       this._tokens = [];
@@ -322,18 +235,11 @@ export class PortalTokenModel implements IDisposable {
     });
   }
 
-  /**
-   * Take the live token out of the kernels and forget it, without revoking it at the portal
-   * (for portals whose API cannot revoke).
-   */
   forget(): void {
     this._error = null;
     this._setToken('none', null, null);
   }
 
-  /**
-   * Create a token and inject it. A 409 (a token already exists) leads to `stored`.
-   */
   async generate(options?: ICreateOptions): Promise<boolean> {
     const done = await this._run('generating', async () => {
       try {
@@ -363,10 +269,6 @@ export class PortalTokenModel implements IDisposable {
     return done;
   }
 
-  /**
-   * Revoke a token (by default the one in use here) and scrub the kernels if it was that one.
-   * A token already gone counts as revoked.
-   */
   async revoke(id?: string): Promise<boolean> {
     const done = await this._run('revoking', async () => {
       const ownId = this._token?.id;
@@ -385,9 +287,6 @@ export class PortalTokenModel implements IDisposable {
     return done;
   }
 
-  /**
-   * Revoke several tokens in one call (portals with `bulkRevoke`).
-   */
   async revokeMany(ids: string[]): Promise<boolean> {
     const done = await this._run('revoking', async () => {
       if (!this.client.revokeMany) {
@@ -405,12 +304,6 @@ export class PortalTokenModel implements IDisposable {
     return done;
   }
 
-  /**
-   * Replace the portal's token with a new one made here: a stored or expired one, or the live
-   * one without a gap in the kernels (they hold the old value until the new one takes its
-   * place). Single-token portals must revoke first; others revoke the old token once the new
-   * one is in.
-   */
   async renew(): Promise<boolean> {
     const done = await this._run('generating', async () => {
       const old = this._state === 'live' ? this._token : null;
@@ -444,7 +337,6 @@ export class PortalTokenModel implements IDisposable {
     return done;
   }
 
-  /** Stop timers, scrub the kernels, and drop the secret. */
   dispose(): void {
     if (this._isDisposed) {
       return;
@@ -967,8 +859,8 @@ export class PortalTokenModel implements IDisposable {
   private _renewTried = false;
   private _changed = new Signal<this, void>(this);
   private _error: PortalError | null = null;
-  private _expiryNotice = new Signal<this, 'warning' | 'expired'>(this);
-  private _portalChanged = new Signal<this, 'created' | 'removed'>(this);
+  private _expiryNotice = new Signal<this, ExpiryNotice>(this);
+  private _portalChanged = new Signal<this, PortalChange>(this);
   private _injector: IKernelInjector | null;
   private _injectionError: string | null = null;
   private _isDisposed = false;

@@ -2,7 +2,18 @@ import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type { Kernel } from '@jupyterlab/services';
 import type { ISessionContext } from '@jupyterlab/apputils';
-import type { PortalTokenManager } from './manager';
+import type { IDisposable } from '@lumino/disposable';
+import type { PortalError } from './portals/errors';
+
+/**
+ * Where one kernel stands with one source's variables.
+ *
+ * - `injected`: the kernel holds the variables.
+ * - `pending`: a message is on its way.
+ * - `unsupported`: no snippet for this language.
+ * - `failed`: the kernel refused or died.
+ */
+export type InjectionState = 'injected' | 'pending' | 'unsupported' | 'failed';
 
 /**
  * What one kernel holds of one source's variables.
@@ -14,11 +25,8 @@ export interface IKernelInjectionStatus {
   kernelName: string;
   /** The language (`language_info.name`, or the kernel spec's language before the kernel answered). */
   language: string;
-  /**
-   * `injected`: the kernel holds the variables; `pending`: a message is on its way;
-   * `unsupported`: no snippet for this language; `failed`: the kernel refused or died.
-   */
-  state: 'injected' | 'pending' | 'unsupported' | 'failed';
+  /** Where the kernel stands. */
+  state: InjectionState;
   /** Why the state is `unsupported` or `failed` (already translated). */
   reason?: string;
 }
@@ -125,6 +133,17 @@ export const IKernelInjector = new Token<IKernelInjector>(
 export type KernelConnection = Kernel.IKernelConnection;
 
 /**
+ * The portal kinds this extension has clients for. Other extensions may register more kinds, so
+ * a portal's `kind` is any string.
+ */
+export type BuiltInPortalKind = 'xdmod' | 'sodar' | 'axivion';
+
+/**
+ * How the panel reaches a portal: the `via` setting (see `IPortalConfig.via`).
+ */
+export type PortalVia = 'auto' | 'browser' | 'server';
+
+/**
  * One portal as configured in the settings, with its URL made absolute.
  */
 export interface IPortalConfig {
@@ -144,7 +163,7 @@ export interface IPortalConfig {
    * (`server`, for a portal on another origin that sends no CORS headers). `auto`: another
    * origin, not chosen in the settings: the relay too.
    */
-  via?: 'browser' | 'server' | 'auto';
+  via?: PortalVia;
   /**
    * Whether the panel may sign in with the user's password where it must (XDMoD on another
    * origin); false behind single sign-on. True when left out.
@@ -348,17 +367,280 @@ export const IPortalRegistry = new Token<IPortalRegistry>(
 );
 
 /**
+ * A portal entry from the settings, checked: either a usable config or the reasons it is not.
+ */
+export interface IPortalEntry {
+  /** The entry's id (or its position when it has none). */
+  id: string;
+  /** The label to show, even for a broken entry. */
+  label: string;
+  /** The usable config, or `null` when `problems` is not empty. */
+  config: IPortalConfig | null;
+  /** What is wrong with the entry, as message ids with their arguments (translated by the view). */
+  problems: ConfigProblem[];
+}
+
+/**
+ * One thing wrong with a portal entry.
+ */
+export type ConfigProblem =
+  | { kind: 'unknown-kind'; value: string }
+  | { kind: 'bad-url'; value: string }
+  | { kind: 'bad-via'; value: string }
+  | { kind: 'bad-variable'; value: string }
+  | { kind: 'empty-token-variable' }
+  | { kind: 'duplicate-id'; value: string }
+  | { kind: 'missing-id' };
+
+/**
+ * Where a portal's token stands, as far as this page knows.
+ *
+ * - `loading`: the first check has not answered yet.
+ * - `unreachable`: the first check failed (network, 5xx, bad answer); `error` says why.
+ * - `signed-out`: the portal says the user has no session (or, for portals signed in from the
+ *   panel, none has been opened on this page).
+ * - `unavailable`: the portal does not offer API tokens.
+ * - `none`: signed in, no token in use here (portals with several tokens may list others).
+ * - `live`: a token created here; its secret is in memory (this page's, or the Jupyter
+ *   server's after a reload) and in the kernels.
+ * - `stored`: the portal has a token whose secret is not here.
+ * - `expired`: the portal's token has expired (it still blocks creating a new one).
+ */
+export type TokenState =
+  | 'loading'
+  | 'unreachable'
+  | 'signed-out'
+  | 'unavailable'
+  | 'none'
+  | 'live'
+  | 'stored'
+  | 'expired';
+
+/**
+ * What the model is doing right now, for progress display.
+ */
+export type TokenActivity =
+  'checking' | 'signing-in' | 'signing-out' | 'generating' | 'revoking' | null;
+
+/**
+ * What an action on this page did to a portal's tokens: `created` (generate, renew, replace) or
+ * `removed` (revoke, and forgetting a token this page made).
+ */
+export type PortalChange = 'created' | 'removed';
+
+/**
+ * Why a live token needs the user: it entered its warning period (`warning`), or it expired.
+ */
+export type ExpiryNotice = 'warning' | 'expired';
+
+/**
+ * One portal's token: a state machine over the portal client, with expiry timers and the kernel
+ * injection of the live secret. Knows no DOM.
+ */
+export interface IPortalTokenModel extends IDisposable {
+  /** The portal's client. */
+  readonly client: IPortalClient;
+
+  /** The portal's configuration. */
+  readonly config: IPortalConfig;
+
+  /** Emitted whenever anything shown about the token changes. */
+  readonly changed: ISignal<IPortalTokenModel, void>;
+
+  /**
+   * Emitted when an action on this page changed the portal's tokens. Other tabs listen
+   * (see PortalTokenManager.share). Never carries the secret.
+   */
+  readonly portalChanged: ISignal<IPortalTokenModel, PortalChange>;
+
+  /** Emitted once when the token enters the warning period or expires (for notifications). */
+  readonly expiryNotice: ISignal<IPortalTokenModel, ExpiryNotice>;
+
+  /** The current state. */
+  readonly state: TokenState;
+
+  /** What is in progress, if anything. */
+  readonly activity: TokenActivity;
+
+  /** The last failure, kept until the next call succeeds. */
+  readonly error: PortalError | null;
+
+  /**
+   * The user's tokens as the portal lists them (no secrets), for portals that keep several;
+   * empty otherwise.
+   */
+  readonly tokens: readonly ITokenInfo[];
+
+  /** The token as the portal describes it (no secret), in `live`, `stored` and `expired`. */
+  readonly token: ITokenInfo | null;
+
+  /**
+   * The first 8 characters of the live secret, for recognising it; `null` otherwise, and when
+   * only the Jupyter server has the secret (after a reload).
+   */
+  readonly secretPreview: string | null;
+
+  /**
+   * What the Jupyter server's half of this extension said about itself: `null` without one
+   * (tokens are then kept in this page only), `undefined` before it answered.
+   */
+  readonly server: IBrokerStatus | null | undefined;
+
+  /** Whether the Jupyter server keeps the live token (it survives a reload, reaches launches). */
+  readonly keptByServer: boolean;
+
+  /** Whether fewer than the warning period remains. */
+  readonly expiringSoon: boolean;
+
+  /** Milliseconds until expiry (negative when past), or `null` when unknown or never. */
+  readonly timeLeft: number | null;
+
+  /**
+   * Why the live token could not be put into the kernels at all (e.g. a value no environment
+   * can hold), or `null`.
+   */
+  readonly injectionError: string | null;
+
+  /** Kernels that hold the live token. */
+  readonly kernelCount: number;
+
+  /** Per-kernel injection status of the live token (never the secret). */
+  readonly kernels: IKernelInjectionStatus[];
+
+  /**
+   * Whether the live token can be renewed with one click (or automatically): the portal makes
+   * tokens without asking anything.
+   */
+  readonly canRenew: boolean;
+
+  /** Whether the live token is replaced by itself before it expires; set to turn it on or off. */
+  autoRenew: boolean;
+
+  /** Whether injecting into kernels is on; turning it off scrubs the kernels now. */
+  autoInject: boolean;
+
+  /**
+   * Whether new terminals get the live token (through the Jupyter server); a change applies to
+   * terminals opened from then on.
+   */
+  injectTerminals: boolean;
+
+  /**
+   * The live secret, for an explicit user action (copy, reveal): from this page's memory, or
+   * from the Jupyter server when only it has the secret. Never log it.
+   */
+  revealSecret(): Promise<string | null>;
+
+  /**
+   * Ask the portal where things stand. On failure the state is kept and `error` set
+   * (a failed first check goes to `unreachable`).
+   */
+  refresh(): Promise<boolean>;
+
+  /**
+   * Sign in from the panel (portals whose credentials are `sign-in`), then list the tokens.
+   * The password goes to the client and is not kept here.
+   */
+  signIn(credentials: ICredentials): Promise<boolean>;
+
+  /**
+   * Forget the panel's sign-in and scrub the kernels (the portal's tokens stay valid), then
+   * close the portal's session. Checks asked meanwhile wait for the portal to have closed it,
+   * so none finds it still open and signs the panel in again.
+   */
+  signOut(): Promise<boolean>;
+
+  /**
+   * Take the live token out of the kernels and forget it, without revoking it at the portal
+   * (for portals whose API cannot revoke).
+   */
+  forget(): void;
+
+  /**
+   * Create a token and inject it. A 409 (a token already exists) leads to `stored`.
+   */
+  generate(options?: ICreateOptions): Promise<boolean>;
+
+  /**
+   * Revoke a token (by default the one in use here) and scrub the kernels if it was that one.
+   * A token already gone counts as revoked.
+   */
+  revoke(id?: string): Promise<boolean>;
+
+  /**
+   * Revoke several tokens in one call (portals with `bulkRevoke`).
+   */
+  revokeMany(ids: string[]): Promise<boolean>;
+
+  /**
+   * Replace the portal's token with a new one made here: a stored or expired one, or the live
+   * one without a gap in the kernels (they hold the old value until the new one takes its
+   * place). Single-token portals must revoke first; others revoke the old token once the new
+   * one is in.
+   */
+  renew(): Promise<boolean>;
+
+  /** Stop timers, scrub the kernels, and drop the secret. */
+  dispose(): void;
+}
+
+/**
+ * One configured portal: its entry, and a model when the entry is usable.
+ */
+export interface IPortalItem {
+  entry: IPortalEntry;
+  model: IPortalTokenModel | null;
+}
+
+/**
+ * One token model per configured portal, in step with the settings.
+ */
+export interface IPortalTokenManager {
+  /** Emitted when portals are added, removed or reconfigured. */
+  readonly itemsChanged: ISignal<IPortalTokenManager, void>;
+
+  /** Emitted when any portal's token changes. */
+  readonly tokenChanged: ISignal<IPortalTokenManager, IPortalTokenModel>;
+
+  /** Emitted when a live token enters its warning period or expires. */
+  readonly expiryNotice: ISignal<
+    IPortalTokenManager,
+    IPortalTokenManager.IExpiryNotice
+  >;
+
+  /** The configured portals, in settings order. */
+  readonly items: readonly IPortalItem[];
+
+  /** The models of the usable portals. */
+  readonly models: IPortalTokenModel[];
+
+  /**
+   * Ask every idle portal again, e.g. when the window regains focus: the user may have signed
+   * in or out, or revoked the token, in the portal's own tab.
+   */
+  refreshAll(): Promise<void>;
+}
+
+/**
+ * The IPortalTokenManager namespace.
+ */
+export namespace IPortalTokenManager {
+  /**
+   * What `expiryNotice` carries: whose token, and what happened to it.
+   */
+  export interface IExpiryNotice {
+    model: IPortalTokenModel;
+    kind: ExpiryNotice;
+  }
+}
+
+/**
  * The token manager service: one model per configured portal.
  */
-export const IPortalTokenManager = new Token<PortalTokenManager>(
+export const IPortalTokenManager = new Token<IPortalTokenManager>(
   'jupyterlab-portal-token:IPortalTokenManager',
   'Holds the API token state of every configured portal.'
 );
-
-/**
- * The token manager's type, under the name of its service token.
- */
-export type IPortalTokenManager = PortalTokenManager;
 
 /**
  * What the Jupyter server's half of this extension says about itself.

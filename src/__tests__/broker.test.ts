@@ -7,6 +7,7 @@ import type { Kernel } from '@jupyterlab/services';
 import { ServerTokenBroker } from '../broker';
 import { KernelInjector } from '../injection';
 import { PortalTokenModel } from '../model';
+import type { IPortalTokenModel } from '../tokens';
 import {
   fingerprint,
   makeSecret,
@@ -42,7 +43,11 @@ function page(server: TestServer, portal: MemoryPortal) {
     kernelSpecManager: server.specsManager,
     launch: broker
   });
-  const model = new PortalTokenModel({ client: portal, injector, broker });
+  const model: IPortalTokenModel = new PortalTokenModel({
+    client: portal,
+    injector,
+    broker
+  });
   return { broker, injector, model };
 }
 

@@ -9,6 +9,7 @@ import type {
   IPortalCapabilities,
   IPortalClient,
   IPortalStatus,
+  IPortalTokenModel,
   ITokenInfo
 } from '../tokens';
 import { RecordingInjector } from './model-fakes';
@@ -85,7 +86,7 @@ class MemoryMultiPortal implements IPortalClient {
 describe('PortalTokenModel with a portal that keeps several tokens', () => {
   let portal: MemoryMultiPortal;
   let injector: RecordingInjector;
-  let model: PortalTokenModel;
+  let model: IPortalTokenModel;
 
   beforeEach(async () => {
     portal = new MemoryMultiPortal();
@@ -183,7 +184,10 @@ describe('PortalTokenModel with a portal that can neither list nor revoke', () =
   it('keeps the live token across refreshes, and forgets it on request', async () => {
     const portal = new MemoryMultiPortal(true);
     const injector = new RecordingInjector();
-    const model = new PortalTokenModel({ client: portal, injector });
+    const model: IPortalTokenModel = new PortalTokenModel({
+      client: portal,
+      injector
+    });
     await model.refresh();
     expect(model.state).toBe('none');
     await model.generate({ username: 'demo', password: 'pw', label: 'x' });

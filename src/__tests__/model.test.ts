@@ -1,5 +1,6 @@
 import { PortalTokenModel } from '../model';
 import { PortalError } from '../portals/errors';
+import type { IPortalTokenModel } from '../tokens';
 import { MemoryPortal, RecordingInjector } from './model-fakes';
 import { showsSecret } from './own-strings';
 
@@ -8,7 +9,7 @@ const DAY = 24 * 60 * 60 * 1000;
 describe('PortalTokenModel', () => {
   let portal: MemoryPortal;
   let injector: RecordingInjector;
-  let model: PortalTokenModel;
+  let model: IPortalTokenModel;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: new Date('2026-11-23T10:00:00Z') });

@@ -23,7 +23,7 @@ import {
   rejection,
   startDemo
 } from '../portals/__tests__/portal-helpers';
-import type { IPortalConfig } from '../tokens';
+import type { IPortalConfig, IPortalTokenModel } from '../tokens';
 import { TestServer } from './injection-server';
 import { RecordingInjector } from './model-fakes';
 
@@ -200,7 +200,11 @@ describe('portal clients through the relay', () => {
     const client = new XdmodClient(configs.xdmod, relayed(configs.xdmod));
     const injector = new RecordingInjector();
     const broker = new ServerTokenBroker();
-    const model = new PortalTokenModel({ client, injector, broker });
+    const model: IPortalTokenModel = new PortalTokenModel({
+      client,
+      injector,
+      broker
+    });
     try {
       expect(await model.signIn(DEMO)).toBe(true);
       expect(await model.generate()).toBe(true);

@@ -15,6 +15,7 @@ import {
   snippetLanguage,
   type ISnippetPortal
 } from '../snippets';
+import type { BuiltInPortalKind } from '../tokens';
 
 const URLS = {
   xdmod: 'https://xdmod.example.org/',
@@ -24,7 +25,7 @@ const URLS = {
 
 /** A portal of a kind with its default variable names (the registry's), or some renamed. */
 function portal(
-  kind: 'xdmod' | 'sodar' | 'axivion',
+  kind: BuiltInPortalKind,
   envVars: Record<string, string> = {},
   url: string = URLS[kind]
 ): ISnippetPortal {
@@ -297,8 +298,7 @@ describe('the snippets against the demo portals', () => {
     await demo?.close();
   });
 
-  const at = (kind: 'xdmod' | 'sodar' | 'axivion') =>
-    portal(kind, {}, urls[kind]);
+  const at = (kind: BuiltInPortalKind) => portal(kind, {}, urls[kind]);
 
   /** Prints what each Python snippet leaves as its result, after the snippet itself. */
   const PY_RESULT = {

@@ -4,7 +4,7 @@
  */
 import type { Kernel } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
-import type { IKernelInjectionStatus } from '../tokens';
+import type { InjectionState } from '../tokens';
 
 /**
  * One source's values: in the page (`variables`), or kept by the Jupyter server (`load`).
@@ -38,7 +38,7 @@ export function loadOnce(source: ISource): Promise<Record<string, string>> {
 
 /** A state without its kernel's identity. */
 export interface IState {
-  state: IKernelInjectionStatus['state'];
+  state: InjectionState;
   reason?: string;
 }
 

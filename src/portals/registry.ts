@@ -1,4 +1,9 @@
-import type { IPortalClient, IPortalConfig, IPortalRegistry } from '../tokens';
+import type {
+  BuiltInPortalKind,
+  IPortalClient,
+  IPortalConfig,
+  IPortalRegistry
+} from '../tokens';
 import type { IFetchOptions } from './http';
 import { AXIVION_ENV_VARS, SODAR_ENV_VARS, XDMOD_ENV_VARS } from './variables';
 
@@ -70,7 +75,7 @@ export class PortalRegistry implements IPortalRegistry {
   }
 
   private _builtIn(
-    kind: string,
+    kind: BuiltInPortalKind,
     envVars: Record<string, string>,
     load: () => Promise<Factory>
   ): void {

@@ -14,6 +14,11 @@ export interface IFormInput {
 }
 
 /**
+ * The panel's forms: sign in (username and password), or a new token.
+ */
+export type FormKind = 'sign-in' | 'create';
+
+/**
  * A form's fields.
  */
 export type FormField = keyof IFormInput;
@@ -36,7 +41,7 @@ export interface IFormFields {
  */
 export function formFields(
   caps: IPortalCapabilities,
-  form: 'sign-in' | 'create'
+  form: FormKind
 ): IFormFields {
   if (form === 'sign-in') {
     return {

@@ -1,18 +1,24 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { TokenActions } from '../actions';
-import type { PortalTokenModel } from '../model';
-import { checkForm, FormField, formFields, IFormInput } from './checks';
+import type { IPortalTokenModel } from '../tokens';
+import {
+  checkForm,
+  FormField,
+  formFields,
+  type FormKind,
+  IFormInput
+} from './checks';
 import { Action } from './parts';
 
 /**
  * Props of the panel's form.
  */
 export interface IFormProps {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
   /** Sign in (username and password), or a new token. */
-  form: 'sign-in' | 'create';
+  form: FormKind;
   /** Disable the inputs while the model is busy. */
   busy: boolean;
   /** The submit button's text. */

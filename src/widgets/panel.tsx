@@ -5,7 +5,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 import { TokenActions } from '../actions';
-import type { PortalTokenManager } from '../manager';
+import type { IPortalTokenManager } from '../tokens';
 import { Action } from './parts';
 import { PortalSection } from './section';
 import { attachStylesheet } from './stylesheet';
@@ -104,7 +104,7 @@ export class TokenPanel extends ReactWidget {
 
   private _collapsed = new Set<string>();
   private _commands: CommandRegistry | null;
-  private _manager: PortalTokenManager;
+  private _manager: IPortalTokenManager;
   private _state: IStateDB | null;
   private _trans: TranslationBundle;
 }
@@ -117,7 +117,7 @@ export namespace TokenPanel {
    * Options of a TokenPanel.
    */
   export interface IOptions {
-    manager: PortalTokenManager;
+    manager: IPortalTokenManager;
     trans: TranslationBundle;
     /** The app's commands, for the cards' "use it" buttons. */
     commands?: CommandRegistry | null;

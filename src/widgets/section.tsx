@@ -3,8 +3,13 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { describeError, TokenActions } from '../actions';
-import type { ConfigProblem, IPortalEntry } from '../config';
-import type { PortalTokenModel, TokenState } from '../model';
+import type {
+  ConfigProblem,
+  IPortalEntry,
+  IPortalTokenModel,
+  TokenState
+} from '../tokens';
+import type { FormKind } from './checks';
 import { formatDate, formatRelative, formatShort } from './format';
 import { PortalForm } from './forms';
 import { Action, ActionKind, PortalLink } from './parts';
@@ -15,7 +20,7 @@ import { TokenList } from './token-list';
  */
 export interface IPortalSectionProps {
   entry: IPortalEntry;
-  model: PortalTokenModel | null;
+  model: IPortalTokenModel | null;
   trans: TranslationBundle;
   /** The app's commands, for the "use it" buttons (none without). */
   commands: CommandRegistry | null;
@@ -93,7 +98,7 @@ interface IChip {
   mod: 'ok' | 'warning' | 'error' | 'idle';
 }
 
-function chipOf(model: PortalTokenModel, trans: TranslationBundle): IChip {
+function chipOf(model: IPortalTokenModel, trans: TranslationBundle): IChip {
   const left = model.timeLeft;
   switch (model.state) {
     case 'loading':
@@ -173,16 +178,16 @@ function ConfigProblems(props: {
  * form (sign in, or a new token), which closes when the state changes.
  */
 interface IStateProps {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
   busy: boolean;
   commands: CommandRegistry | null;
-  form: 'sign-in' | 'create' | null;
-  setForm: (form: 'sign-in' | 'create' | null) => void;
+  form: FormKind | null;
+  setForm: (form: FormKind | null) => void;
 }
 
 function PortalBody(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
   commands: CommandRegistry | null;
 }): JSX.Element {
@@ -191,7 +196,7 @@ function PortalBody(props: {
   const busy = model.activity !== null;
   // A form belongs to the state it was opened in: signed in, or a first token made, it closes.
   const [opened, setOpened] = React.useState<{
-    form: 'sign-in' | 'create';
+    form: FormKind;
     state: TokenState;
   } | null>(null);
   const form = opened?.state === model.state ? opened.form : null;
@@ -200,7 +205,7 @@ function PortalBody(props: {
       setOpened(null);
     }
   }, [model.state]);
-  const setForm = (next: 'sign-in' | 'create' | null) =>
+  const setForm = (next: FormKind | null) =>
     setOpened(next ? { form: next, state: model.state } : null);
   const State = STATES[model.state];
   const progress = {
@@ -497,7 +502,7 @@ function ReplaceOrRevoke(
  */
 function FormOrOpener(
   props: IStateProps & {
-    which: 'sign-in' | 'create';
+    which: FormKind;
     opener: string;
     /** The opener's style: the view's primary action unless said otherwise. */
     kind?: ActionKind;
@@ -654,7 +659,7 @@ namespace CommandIDs {
  * not get the token say why. Where the token is kept, and what it reaches beyond them.
  */
 function Kernels(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, trans } = props;
@@ -721,7 +726,7 @@ function Kernels(props: {
  * Where the live token is kept and what it reaches beyond the running kernels.
  */
 function Keeping(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, trans } = props;
@@ -767,7 +772,7 @@ function Keeping(props: {
 }
 
 function Expiry(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, trans } = props;

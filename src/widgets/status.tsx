@@ -3,8 +3,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 import { keyIcon } from '../icons';
-import type { PortalTokenManager } from '../manager';
-import type { PortalTokenModel } from '../model';
+import type { IPortalTokenManager, IPortalTokenModel } from '../tokens';
 import { formatShort } from './format';
 import { attachStylesheet } from './stylesheet';
 
@@ -85,7 +84,7 @@ export class TokenStatus extends ReactWidget {
   /**
    * The token the user most needs to hear about: expired first, then the one expiring first.
    */
-  private _shown(): PortalTokenModel | null {
+  private _shown(): IPortalTokenModel | null {
     const models = this._manager.models.filter(
       model => model.state === 'live' || model.state === 'expired'
     );
@@ -125,7 +124,7 @@ export class TokenStatus extends ReactWidget {
   }
 
   private _activeChanged = new Signal<this, void>(this);
-  private _manager: PortalTokenManager;
+  private _manager: IPortalTokenManager;
   private _onClick: () => void;
   private _ticker: ReturnType<typeof setInterval> | null = null;
   private _trans: TranslationBundle;
@@ -139,7 +138,7 @@ export namespace TokenStatus {
    * Options of a TokenStatus.
    */
   export interface IOptions {
-    manager: PortalTokenManager;
+    manager: IPortalTokenManager;
     trans: TranslationBundle;
     /** Open the panel. */
     onClick: () => void;

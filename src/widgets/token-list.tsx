@@ -2,8 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { TokenActions } from '../actions';
-import type { PortalTokenModel } from '../model';
-import type { ITokenInfo } from '../tokens';
+import type { IPortalTokenModel, ITokenInfo } from '../tokens';
 import { Action } from './parts';
 
 /**
@@ -11,7 +10,7 @@ import { Action } from './parts';
  * button per token and, where the portal can, revoking a selection at once.
  */
 export function TokenList(props: {
-  model: PortalTokenModel;
+  model: IPortalTokenModel;
   trans: TranslationBundle;
   busy: boolean;
 }): JSX.Element {
