@@ -6,13 +6,16 @@ the same path). The server is told to use it in the link step, unless a gateway 
 or the administrator chose a kernel manager class of their own.
 
 Terminals: terminado reads its manager's ``extra_env`` for every new terminal, so the names of
-live tokens are kept there and taken out again when the token goes.
+live tokens are kept there and taken out again when the token goes. A terminal keeps the
+environment it started with: the ones running when a token's value began to reach terminals
+do not hold it, those opened afterwards do (:class:`TerminalHolders`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
@@ -24,6 +27,7 @@ from .store import DELETED, TokenStore
 #: Where the extension keeps its objects in the web app's settings.
 STORE_SETTING = "portal_token_store"
 LAUNCH_SETTING = "portal_token_launch"
+TERMINALS_SETTING = "portal_token_terminals"
 
 KERNEL_MANAGER_CLASS = "jupyterlab_portal_token.launch.PortalTokenKernelManager"
 
@@ -143,13 +147,15 @@ def load(serverapp: Any, store: TokenStore) -> LaunchStatus:
             else "a kernel manager class is configured",
         )
     terminals = TerminalEnvironment(settings, store)
+    settings[TERMINALS_SETTING] = terminals
     store.add_listener(terminals.on_change)
     store.add_listener(lambda portal, change: _forget_deleted(serverapp, portal, change))
     return status
 
 
 class TerminalEnvironment:
-    """Keeps the variables of live tokens in the terminal manager's ``extra_env``.
+    """Keeps the variables of live tokens in the terminal manager's ``extra_env``, and knows
+    which running terminals hold each token's current value.
 
     Only the names this class put there are taken out again; a name that was there before
     (from the server itself) gets its earlier value back.
@@ -160,15 +166,17 @@ class TerminalEnvironment:
         self._store = store
         self._ours: set[str] = set()
         self._before: dict[str, Any] = {}
+        self._holders: dict[str, TerminalHolders] = {}
 
     def on_change(self, portal: str, change: str) -> None:
         """Bring ``extra_env`` up to date with the store (a store listener)."""
         self.sync()
 
     def sync(self) -> None:
-        """Bring ``extra_env`` up to date with the store."""
+        """Bring ``extra_env`` and the holders up to date with the store."""
         manager = terminal_manager(self._settings)
         if manager is None:
+            self._holders.clear()
             return
         if manager.extra_env is None:
             manager.extra_env = {}
@@ -184,6 +192,96 @@ class TerminalEnvironment:
                 self._before[name] = extra_env[name]
             extra_env[name] = value
         self._ours = set(live)
+        self._follow(manager, live)
+
+    def _follow(self, manager: Any, live: dict[str, str]) -> None:
+        """Note, per portal, whether new terminals now get its current value, in the same
+        tick as ``extra_env`` changed: no terminal can start in between."""
+        running = list(manager.terminals.values())
+        holders: dict[str, TerminalHolders] = {}
+        for record in self._store.records():
+            portal, version = record["portal"], record["version"]
+            giving = record["terminals"] and self._reaches(portal, live)
+            known = self._holders.get(portal)
+            if known is None or known.version != version:
+                known = TerminalHolders(version)
+                known.stale.update(running)
+                known.giving = giving
+            else:
+                known.give(giving, running)
+            holders[portal] = known
+        # Deleted or expired tokens are gone from the records: no terminal holds them any more.
+        self._holders = holders
+
+    def _reaches(self, portal: str, live: dict[str, str]) -> bool:
+        """Whether every variable of the portal's token reaches new terminals with its own
+        value (another portal's token may set the same name, and win)."""
+        value = self._store.value(portal)
+        variables = value["variables"] if value else {}
+        return bool(variables) and all(live.get(n) == v for n, v in variables.items())
+
+    def terminals(self, portal: str) -> tuple[list[str], list[str]]:
+        """The names of the running terminals that hold the portal's current token, and of
+        those that do not."""
+        manager = terminal_manager(self._settings)
+        if manager is None:
+            return [], []
+        known = self._holders.get(portal)
+        holding: list[str] = []
+        other: list[str] = []
+        for name, term in list(manager.terminals.items()):
+            (holding if known is not None and known.holds(term) else other).append(name)
+        return sorted(holding, key=_name_order), sorted(other, key=_name_order)
+
+    def record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A token's record (from the store) with its terminals: ``liveTerminals`` hold the
+        current value, ``staleTerminals`` are the other running ones."""
+        holding, other = self.terminals(record["portal"])
+        return {**record, "liveTerminals": holding, "staleTerminals": other}
+
+
+@dataclass(eq=False)
+class TerminalHolders:
+    """Which terminal objects hold one version of a portal's token.
+
+    By object, not by name: terminado reuses names ("1" again after terminal 1 closed). While
+    new terminals get the value (``giving``), every running terminal but those in ``stale``
+    (running when it began) holds it; when they stop getting it, the holders are frozen into
+    ``held``. Weak sets, so a closed terminal is not kept alive by them.
+    """
+
+    version: str
+    giving: bool = False
+    stale: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
+    held: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
+
+    def holds(self, term: Any) -> bool:
+        """Whether the terminal holds this version."""
+        return term in self.held or (self.giving and term not in self.stale)
+
+    def give(self, giving: bool, running: list[Any]) -> None:
+        """New terminals get this version from now on, or no longer."""
+        if giving == self.giving:
+            return
+        if giving:
+            self.stale = weakref.WeakSet(t for t in running if t not in self.held)
+        else:
+            self.held.update(t for t in running if t not in self.stale)
+        self.giving = giving
+
+
+def _name_order(name: str) -> tuple[int, int, str]:
+    """Terminal names in the order a person counts them: "2" before "10"."""
+    return (0, int(name), name) if name.isdigit() else (1, 0, name)
+
+
+def with_terminals(settings: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """A token's record with the names of the running terminals that hold its current value
+    (``liveTerminals``) and of the others (``staleTerminals``)."""
+    terminals = settings.get(TERMINALS_SETTING)
+    if isinstance(terminals, TerminalEnvironment):
+        return terminals.record(record)
+    return {**record, "liveTerminals": [], "staleTerminals": []}
 
 
 def terminal_manager(settings: dict[str, Any]) -> Any | None:

@@ -25,6 +25,7 @@ from .launch import (
     kernel_versions,
     record_kernel_version,
     terminal_manager,
+    with_terminals,
 )
 from .relay import (
     MARK_ERROR,
@@ -105,8 +106,9 @@ class TokensHandler(BaseHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:
-        """List the records of live tokens."""
-        self.reply({"tokens": self.store.records()})
+        """List the records of live tokens, with the terminals that hold each."""
+        records = self.store.records()
+        self.reply({"tokens": [with_terminals(self.settings, r) for r in records]})
 
 
 class TokenHandler(BaseHandler):
@@ -129,7 +131,7 @@ class TokenHandler(BaseHandler):
             entry = self.store.put(portal, **fields)
         else:
             entry = self.store.update(portal, **fields)
-        self.reply(entry.record())
+        self.reply(with_terminals(self.settings, entry.record()))
 
     @tornado.web.authenticated
     @authorized

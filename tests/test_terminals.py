@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
-from conftest import Server
+from conftest import Server, ServerFactory, wait_for
 
 
 async def test_terminal_gets_variables_until_delete(server: Server) -> None:
@@ -56,3 +57,108 @@ async def test_a_name_the_server_had_gets_its_value_back(server: Server) -> None
     assert manager.extra_env["JUPYTER_SERVER_ROOT"] == "/portal/said/so"
     await server.api("DELETE", "/portal-token/tokens/odd")
     assert manager.extra_env["JUPYTER_SERVER_ROOT"] == root
+
+
+# --- which running terminals hold a token's current value ------------------------------------
+
+
+async def tokens(server: Server) -> dict[str, dict]:
+    """The tokens route's records by portal."""
+    r = await server.api("GET", "/portal-token/tokens")
+    assert r.status_code == 200, r.text
+    return {record["portal"]: record for record in r.json()["tokens"]}
+
+
+async def test_terminals_opened_after_the_token_hold_it(server: Server) -> None:
+    value = secrets.token_hex(16)
+    before = await server.open_terminal()
+    record = await server.put_token("xdmod", {"XDMOD_API_TOKEN": value})
+    # The PUT's answer already says: the terminal that was open has not got it.
+    assert record["liveTerminals"] == [] and record["staleTerminals"] == [before]
+    after = await server.open_terminal()
+    listed = (await tokens(server))["xdmod"]
+    assert listed["liveTerminals"] == [after]
+    assert listed["staleTerminals"] == [before]
+    # What the route says is what the shells have.
+    assert server.terminal_env(after)["XDMOD_API_TOKEN"] == value
+    assert "XDMOD_API_TOKEN" not in server.terminal_env(before)
+    assert value not in json_text(listed)
+
+
+async def test_after_renew_only_terminals_opened_since_hold_it(server: Server) -> None:
+    old, new = secrets.token_hex(16), secrets.token_hex(16)
+    await server.put_token("xdmod", {"XDMOD_API_TOKEN": old})
+    with_old = await server.open_terminal()
+    assert (await tokens(server))["xdmod"]["liveTerminals"] == [with_old]
+
+    await server.put_token("xdmod", {"XDMOD_API_TOKEN": new})
+    listed = (await tokens(server))["xdmod"]
+    assert listed["liveTerminals"] == [] and listed["staleTerminals"] == [with_old]
+    with_new = await server.open_terminal()
+    listed = (await tokens(server))["xdmod"]
+    assert listed["liveTerminals"] == [with_new]
+    assert listed["staleTerminals"] == [with_old]
+    assert server.terminal_env(with_old)["XDMOD_API_TOKEN"] == old
+    assert server.terminal_env(with_new)["XDMOD_API_TOKEN"] == new
+
+
+async def test_a_reused_name_is_a_new_terminal(server: Server) -> None:
+    first = await server.open_terminal()
+    await server.put_token("xdmod", {"XDMOD_API_TOKEN": secrets.token_hex(16)})
+    manager = server.app.web_app.settings["terminal_manager"]
+    r = await server.api("DELETE", f"/api/terminals/{first}")
+    assert r.status_code == 204, r.text
+    await wait_for(lambda: first not in manager.terminals)
+    # terminado names the next terminal as the closed one: this one did get the token.
+    again = await server.open_terminal()
+    assert again == first
+    assert (await tokens(server))["xdmod"]["liveTerminals"] == [again]
+
+
+async def test_after_delete_no_terminal_holds_it(server: Server) -> None:
+    await server.put_token("xdmod", {"XDMOD_API_TOKEN": secrets.token_hex(16)})
+    held = await server.open_terminal()
+    assert (await tokens(server))["xdmod"]["liveTerminals"] == [held]
+    assert (await server.api("DELETE", "/portal-token/tokens/xdmod")).status_code == 204
+    assert await tokens(server) == {}
+    # Live again with a new value: the terminal from before does not count.
+    record = await server.put_token("xdmod", {"XDMOD_API_TOKEN": secrets.token_hex(16)})
+    assert record["liveTerminals"] == [] and record["staleTerminals"] == [held]
+
+
+async def test_terminals_off_then_on(server: Server) -> None:
+    await server.put_token("axivion", {"AXIVION_TOKEN": secrets.token_hex(16)})
+    given = await server.open_terminal()
+    r = await server.api("PUT", "/portal-token/tokens/axivion", json={"terminals": False})
+    assert r.status_code == 200
+    # Turned off: the terminal that got it still holds it, a new one does not.
+    assert r.json()["liveTerminals"] == [given]
+    not_given = await server.open_terminal()
+    assert (await tokens(server))["axivion"]["liveTerminals"] == [given]
+    r = await server.api("PUT", "/portal-token/tokens/axivion", json={"terminals": True})
+    assert r.json()["liveTerminals"] == [given]
+    assert r.json()["staleTerminals"] == [not_given]
+    again = await server.open_terminal()
+    listed = (await tokens(server))["axivion"]
+    assert listed["liveTerminals"] == [given, again]
+    assert "AXIVION_TOKEN" not in server.terminal_env(not_given)
+
+
+async def test_a_name_another_portal_overrides_does_not_count(server: Server) -> None:
+    await server.put_token("a", {"SHARED_TOKEN": secrets.token_hex(16)})
+    await server.put_token("b", {"SHARED_TOKEN": secrets.token_hex(16)})
+    # Merged in portal id order: b's value wins in new terminals.
+    name = await server.open_terminal()
+    listed = await tokens(server)
+    assert listed["a"]["liveTerminals"] == [] and listed["a"]["staleTerminals"] == [name]
+    assert listed["b"]["liveTerminals"] == [name]
+
+
+async def test_without_terminals_no_terminal_is_listed(make_server: ServerFactory) -> None:
+    server = await make_server(extensions={"jupyterlab_portal_token": True})
+    record = await server.put_token("xdmod", {"XDMOD_API_TOKEN": secrets.token_hex(16)})
+    assert record["liveTerminals"] == [] and record["staleTerminals"] == []
+
+
+def json_text(record: dict) -> str:
+    return json.dumps(record)
