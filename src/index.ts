@@ -134,6 +134,8 @@ const managerPlugin: JupyterFrontEndPlugin<IPortalTokenManager> = {
     };
     // Revoked elsewhere, signed out in another tab: noticed on focus and within a minute.
     manager.watch();
+    // A terminal opened or closed: the cards count the terminals that hold each token.
+    manager.followTerminals(app.serviceManager.terminals);
     // Two tabs of this JupyterLab never disagree about a token (one would inject a dead one).
     manager.share();
     try {

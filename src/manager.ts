@@ -5,6 +5,7 @@ import { readPortals } from './config';
 import { PortalTokenModel } from './model';
 import type {
   ExpiryNotice,
+  IKeptToken,
   IKernelInjector,
   IPortalEntry,
   IPortalItem,
@@ -245,6 +246,34 @@ export class PortalTokenManager implements IPortalTokenManager, IDisposable {
   }
 
   /**
+   * Follow the running terminals (the app's terminal manager), so that a terminal opened or
+   * closed shows on the cards of the tokens the Jupyter server keeps.
+   */
+  followTerminals(terminals: PortalTokenManager.ITerminals): IDisposable {
+    terminals.runningChanged.connect(this._onTerminalsChanged, this);
+    const following = new DisposableDelegate(() =>
+      terminals.runningChanged.disconnect(this._onTerminalsChanged, this)
+    );
+    this._watchers.push(following);
+    return following;
+  }
+
+  /**
+   * Ask the Jupyter server which terminals hold the tokens it keeps, once for every portal.
+   * Calls made while one is waiting to start share it.
+   */
+  refreshTerminals(): Promise<void> {
+    if (!this._terminalsQueued) {
+      this._terminalsQueued = true;
+      this._terminalsAsked = this._terminalsAsked.then(async () => {
+        this._terminalsQueued = false;
+        await this._askTerminals();
+      });
+    }
+    return this._terminalsAsked;
+  }
+
+  /**
    * Keep the tabs of this JupyterLab in agreement: tell the others (same origin, through a
    * `BroadcastChannel` by default) when an action here changes a portal's tokens, and follow
    * theirs. A message names the portal and what happened, never a secret.
@@ -303,6 +332,28 @@ export class PortalTokenManager implements IPortalTokenManager, IDisposable {
     Signal.clearData(this);
   }
 
+  private _onTerminalsChanged(): void {
+    void this.refreshTerminals();
+  }
+
+  private async _askTerminals(): Promise<void> {
+    const models = this.models.filter(model => model.keptByServer);
+    if (!this._broker || models.length === 0) {
+      return;
+    }
+    let kept: IKeptToken[];
+    try {
+      kept = await this._broker.list();
+    } catch {
+      return; // The next change asks again.
+    }
+    for (const model of models) {
+      if (!model.isDisposed) {
+        model.noteTerminals(kept);
+      }
+    }
+  }
+
   private _onModelChanged(model: PortalTokenModel): void {
     this._tokenChanged.emit(model);
   }
@@ -337,6 +388,8 @@ export class PortalTokenManager implements IPortalTokenManager, IDisposable {
   private _applying: Promise<void> = Promise.resolve();
   private _tokenChanged = new Signal<this, PortalTokenModel>(this);
   private _refreshing: Promise<void> | null = null;
+  private _terminalsAsked: Promise<void> = Promise.resolve();
+  private _terminalsQueued = false;
   private _watchers: IDisposable[] = [];
 }
 
@@ -375,6 +428,14 @@ export namespace PortalTokenManager {
     postMessage(message: unknown): void;
     onmessage: ((event: MessageEvent) => void) | null;
     close(): void;
+  }
+
+  /**
+   * The part of the app's terminal manager that `followTerminals` uses.
+   */
+  export interface ITerminals {
+    /** Emitted when terminals open or close. */
+    readonly runningChanged: ISignal<unknown, unknown>;
   }
 
   /**

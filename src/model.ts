@@ -13,6 +13,7 @@ import type {
   IPortalConfig,
   IPortalStatus,
   IPortalTokenModel,
+  ITerminalStatus,
   ITokenBroker,
   ITokenInfo,
   PortalChange,
@@ -137,6 +138,35 @@ export class PortalTokenModel implements IPortalTokenModel {
       return [];
     }
     return this._injector.status(this.config.id);
+  }
+
+  get terminals(): ITerminalStatus[] {
+    const record = this._terminalRecord;
+    const version = this._kept?.version ?? this._keptVersion;
+    if (this._state !== 'live' || !record || record.version !== version) {
+      return [];
+    }
+    return [
+      ...record.live.map(name => ({ name, holds: true })),
+      ...record.stale.map(name => ({ name, holds: false }))
+    ].sort((a, b) => Private.compareNames(a.name, b.name));
+  }
+
+  get terminalCount(): number {
+    return this.terminals.filter(terminal => terminal.holds).length;
+  }
+
+  /**
+   * Take the terminals of this portal's token from the Jupyter server's records (its list of
+   * kept tokens), e.g. after a terminal opened or closed.
+   */
+  noteTerminals(kept: readonly IKeptToken[]): void {
+    this._noteTerminals(
+      kept.find(
+        token =>
+          token.portal === this.config.id && token.info?.url === this.config.url
+      )
+    );
   }
 
   get canRenew(): boolean {
@@ -543,6 +573,7 @@ export class PortalTokenModel implements IPortalTokenModel {
    * Show a token the Jupyter server keeps as live, the portal's listing (if any) for its dates.
    */
   private _adopt(kept: IKeptToken, listed: ITokenInfo | null): void {
+    this._noteTerminals(kept, false);
     this._setToken(
       'live',
       { ...Private.keptInfo(kept), ...(listed ?? {}) },
@@ -716,6 +747,7 @@ export class PortalTokenModel implements IPortalTokenModel {
       this._keptVersion = kept.version;
       this._keptFlags = Private.flags(kept);
       this.#keptFor = secret;
+      this._noteTerminals(kept, false);
       this._changed.emit();
       return kept.version;
     } catch {
@@ -745,6 +777,7 @@ export class PortalTokenModel implements IPortalTokenModel {
         terminals: this._injectTerminals
       });
       this._keptFlags = Private.flags(updated);
+      this._noteTerminals(updated);
     } catch {
       // Shown as it was; the next change tries again.
     }
@@ -834,6 +867,29 @@ export class PortalTokenModel implements IPortalTokenModel {
     }
   }
 
+  /**
+   * Keep a server record's terminals (records of servers without them are ignored); emit
+   * `changed` when that changes what is shown, unless the caller emits it anyway.
+   */
+  private _noteTerminals(record: IKeptToken | undefined, emit = true): void {
+    if (
+      !record ||
+      !Array.isArray(record.liveTerminals) ||
+      !Array.isArray(record.staleTerminals)
+    ) {
+      return;
+    }
+    const before = JSON.stringify(this.terminals);
+    this._terminalRecord = {
+      version: record.version,
+      live: record.liveTerminals.filter(name => typeof name === 'string'),
+      stale: record.staleTerminals.filter(name => typeof name === 'string')
+    };
+    if (emit && JSON.stringify(this.terminals) !== before) {
+      this._changed.emit();
+    }
+  }
+
   private _onInjectionChanged(): void {
     if (this._state === 'live') {
       this._changed.emit();
@@ -850,6 +906,12 @@ export class PortalTokenModel implements IPortalTokenModel {
   private _keptFlags: string | null = null;
   /** The version of the values this page last handed to (or took from) the server. */
   private _keptVersion: string | null = null;
+  /** The running terminals of a version of the token, as the server last said. */
+  private _terminalRecord: {
+    version: string;
+    live: string[];
+    stale: string[];
+  } | null = null;
   private _syncing: Promise<void> = Promise.resolve();
   private _serverSynced: Promise<void> = Promise.resolve();
   private _syncsPending = 0;
@@ -959,6 +1021,11 @@ namespace Private {
         ? 60 * 60 * 1000
         : 1000;
     return Math.abs(kept.expires.getTime() - listed.expires.getTime()) < slack;
+  }
+
+  /** Terminal names in the order a person counts them: "2" before "10". */
+  export function compareNames(a: string, b: string): number {
+    return a.localeCompare(b, undefined, { numeric: true });
   }
 
   /** Where a kept token goes, as one comparable string. */

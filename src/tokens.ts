@@ -508,6 +508,15 @@ export interface IPortalTokenModel extends IDisposable {
   readonly kernels: IKernelInjectionStatus[];
 
   /**
+   * The running terminals and whether each holds the live token, as the Jupyter server said
+   * last; empty when the server does not keep the token.
+   */
+  readonly terminals: ITerminalStatus[];
+
+  /** Running terminals that hold the live token. */
+  readonly terminalCount: number;
+
+  /**
    * Whether the live token can be renewed with one click (or automatically): the portal makes
    * tokens without asking anything.
    */
@@ -678,6 +687,24 @@ export interface IKeptToken {
   kernels: boolean;
   /** Whether new terminals get it. */
   terminals: boolean;
+  /**
+   * The names of the running terminals that hold this version (opened since it reached
+   * terminals); absent from servers before this field.
+   */
+  liveTerminals?: string[];
+  /** The names of the other running terminals (opened before, or while it did not reach them). */
+  staleTerminals?: string[];
+}
+
+/**
+ * Whether one running terminal holds a live token: terminals keep the environment they
+ * started with.
+ */
+export interface ITerminalStatus {
+  /** The terminal's name on the server, e.g. `1`. */
+  name: string;
+  /** Whether it holds the current token (false: opened before it reached terminals). */
+  holds: boolean;
 }
 
 /**

@@ -3,10 +3,12 @@
  * real one, installed in the venv, inside a real Jupyter server), kernels started afterwards
  * have it at launch with no message from the page, and a second page (a reload) finds it live.
  */
-import type { Kernel } from '@jupyterlab/services';
+import { type Kernel, TerminalManager } from '@jupyterlab/services';
 import { ServerTokenBroker } from '../broker';
 import { KernelInjector } from '../injection';
+import { PortalTokenManager } from '../manager';
 import { PortalTokenModel } from '../model';
+import { PortalRegistry } from '../portals/registry';
 import type { IPortalTokenModel } from '../tokens';
 import {
   fingerprint,
@@ -216,6 +218,87 @@ describe('token broker with the real server half', () => {
   it('keeps the value out of the server log, even at debug level', () => {
     expect(server.log).toContain('portal-token');
     expect(server.log).not.toContain(SECRET.core);
+  });
+});
+
+describe('terminals that hold a kept token', () => {
+  const server = new TestServer();
+  let terminals: TerminalManager;
+  let manager: PortalTokenManager;
+
+  beforeAll(async () => {
+    await server.start();
+    terminals = new TerminalManager();
+    await terminals.ready;
+  }, 60000);
+
+  afterAll(async () => {
+    manager?.dispose();
+    await terminals?.shutdownAll();
+    terminals?.dispose();
+    await server.shutdown();
+  }, 30000);
+
+  it('counts the terminals opened after the token, by name, as they open and close', async () => {
+    const before = await terminals.startNew();
+    const registry = new PortalRegistry();
+    registry.register(
+      'memory',
+      // A new value with every token, as a renewal makes.
+      config =>
+        new MemoryPortal({ config, secret: n => `${SECRET.value}-${n}` }),
+      { token: 'XDMOD_API_TOKEN', host: 'XDMOD_HOST' }
+    );
+    manager = new PortalTokenManager({
+      registry,
+      broker: new ServerTokenBroker(),
+      origin: 'http://portal.invalid'
+    });
+    // What the app does with its own terminal manager (src/index.ts).
+    manager.followTerminals(terminals);
+    manager.configure({
+      portals: [{ id: 'xdmod', kind: 'memory', url: 'http://portal.invalid/' }],
+      autoInject: false,
+      warnBeforeExpiryDays: 7,
+      autoGenerate: false
+    });
+    const [model] = manager.models;
+    await model.refresh();
+    expect(await model.generate()).toBe(true);
+    await until(() => model.keptByServer);
+    // Opened before: it does not hold the token.
+    expect(model.terminals).toEqual([{ name: before.name, holds: false }]);
+    expect(model.terminalCount).toBe(0);
+
+    // A terminal opened now is counted without anyone asking the model.
+    const after = await terminals.startNew();
+    await until(() => model.terminalCount === 1);
+    expect(model.terminals).toEqual([
+      { name: before.name, holds: false },
+      { name: after.name, holds: true }
+    ]);
+
+    // A renewed token is a new value: the terminal from before holds the old one.
+    expect(await model.renew()).toBe(true);
+    await until(() => model.terminalCount === 0);
+    expect(model.terminals.map(terminal => terminal.name)).toEqual([
+      before.name,
+      after.name
+    ]);
+    const renewed = await terminals.startNew();
+    await until(() => model.terminalCount === 1);
+    expect(model.terminals.find(terminal => terminal.holds)?.name).toBe(
+      renewed.name
+    );
+
+    // Closed: gone from the list.
+    await renewed.shutdown();
+    await until(() => model.terminals.length === 2);
+    expect(model.terminalCount).toBe(0);
+
+    // Revoked: no terminal counts any more.
+    expect(await model.revoke()).toBe(true);
+    expect(model.terminals).toEqual([]);
   });
 });
 

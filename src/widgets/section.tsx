@@ -11,6 +11,7 @@ import type {
 } from '../tokens';
 import type { FormKind } from './checks';
 import { formatDate, formatRelative, formatShort } from './format';
+import { liveCounts, liveLine, TerminalList } from './live';
 import { PortalForm } from './forms';
 import { Action, ActionKind, PortalLink } from './parts';
 import { TokenList } from './token-list';
@@ -655,8 +656,9 @@ namespace CommandIDs {
 }
 
 /**
- * "Live in 2 kernels", unfolding to each kernel (name, language, state): those that could
- * not get the token say why. Where the token is kept, and what it reaches beyond them.
+ * "Live in 2 kernels, 1 terminal", unfolding to each kernel (name, language, state): those
+ * that could not get the token say why; then the terminals (./live.tsx). Where the token is
+ * kept, and what it reaches beyond them.
  */
 function Kernels(props: {
   model: IPortalTokenModel;
@@ -690,19 +692,7 @@ function Kernels(props: {
   return (
     <>
       <details className="jp-PortalToken-kernels" open={missing}>
-        <summary>
-          {kept && model.server?.terminals && model.injectTerminals
-            ? trans._n(
-                'Live in %1 kernel and new terminals',
-                'Live in %1 kernels and new terminals',
-                model.kernelCount
-              )
-            : trans._n(
-                'Live in %1 kernel',
-                'Live in %1 kernels',
-                model.kernelCount
-              )}
-        </summary>
+        <summary>{liveLine(liveCounts(model), trans)}</summary>
         {kernels.length > 0 && (
           <ul aria-label={trans.__('Kernels')}>
             {kernels.map(kernel => (
@@ -715,6 +705,7 @@ function Kernels(props: {
             ))}
           </ul>
         )}
+        <TerminalList model={model} trans={trans} />
         {kept && <Keeping model={model} trans={trans} />}
       </details>
       {!kept && <Keeping model={model} trans={trans} />}

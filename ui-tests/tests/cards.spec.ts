@@ -126,8 +126,8 @@ test('a live card: its chip, the kernels it is in, and the “use it” buttons 
   const xdmod = await openPortalSection(page, XDMOD);
   await xdmod.getByRole('button', { name: 'Generate token' }).click();
   await expect(xdmod.getByText(/^Live · \d+ d$/)).toBeVisible();
-  // The server keeps it: new terminals get it too (how many, the panel cannot know).
-  const kernels = xdmod.getByText('Live in 1 kernel and new terminals', {
+  // The server keeps it: new terminals get it too (none is open yet).
+  const kernels = xdmod.getByText('Live in 1 kernel; new terminals get it', {
     exact: true
   });
   await expect(kernels).toBeVisible();
