@@ -172,6 +172,45 @@ test('a live card: its chip, the kernels it is in, and the “use it” buttons 
   await expect(insert).toHaveCount(0);
 });
 
+test('a live card counts the terminals that hold the token and names each, as they open', async ({
+  page
+}) => {
+  /** Open a terminal from the File menu; the name its tab shows. */
+  const openTerminal = async () => {
+    const before = await page
+      .getByRole('tab', { name: /^Terminal \d+$/ })
+      .count();
+    await page.menu.clickMenuItem('File>New>Terminal');
+    const tabs = page.getByRole('tab', { name: /^Terminal \d+$/ });
+    await expect(tabs).toHaveCount(before + 1);
+    return (await tabs.last().innerText()).trim();
+  };
+  const older = await openTerminal();
+  const xdmod = await openPortalSection(page, XDMOD);
+  await xdmod.getByRole('button', { name: 'Generate token' }).click();
+  // No terminal holds it yet; the next one will.
+  const waiting = xdmod.getByText(
+    /^Live in \d+ kernels?; new terminals get it$/
+  );
+  await expect(waiting).toBeVisible();
+  await waiting.click();
+  const terminals = xdmod.getByRole('list', { name: 'Terminals' });
+  await expect(terminals.getByRole('listitem')).toHaveText([
+    `${older} · shell · opened before the token: open a new terminal`
+  ]);
+
+  // A terminal opened now has it: counted and named without a reload.
+  const newer = await openTerminal();
+  await expect(
+    xdmod.getByText(/^Live in \d+ kernels?, 1 terminal$/)
+  ).toBeVisible();
+  await expect(waiting).toHaveCount(0);
+  await expect(terminals.getByRole('listitem')).toHaveText([
+    `${older} · shell · opened before the token: open a new terminal`,
+    `${newer} · shell · has the token`
+  ]);
+});
+
 test('no portal configured: the panel says how an administrator adds one, with an example to copy', async ({
   page
 }) => {
