@@ -9,6 +9,13 @@ import { chromium, demoServer } from './demo-server';
  */
 const PORT = process.env.SCREENSHOTS_PORT ?? '8971';
 
+/**
+ * The instant the demo's clock stands at (DEMO_FIXED_CLOCK, which also deals the same token
+ * secrets on every run) and the page's clock starts from, so every run draws the same
+ * pictures. Years ahead: JupyterLab's server drops a token whose expiry has passed in real time.
+ */
+const CLOCK = '2030-06-03T09:30:00Z';
+
 const config: PlaywrightTestConfig = {
   testDir: './screenshots',
   outputDir: './test-results/screenshots',
@@ -22,7 +29,7 @@ const config: PlaywrightTestConfig = {
   projects: [
     {
       name: 'screenshots',
-      metadata: { demoPort: PORT },
+      metadata: { demoPort: PORT, demoClock: CLOCK },
       use: {
         baseURL: `http://127.0.0.1:${PORT}/jupyter`,
         storageState: path.join(__dirname, '.auth', `demo-${PORT}.json`)
@@ -43,7 +50,7 @@ const config: PlaywrightTestConfig = {
   webServer: demoServer({
     port: PORT,
     stderr: 'ignore',
-    env: { DEMO_LOG_FILE: '' }
+    env: { DEMO_LOG_FILE: '', DEMO_FIXED_CLOCK: CLOCK }
   })
 };
 

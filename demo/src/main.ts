@@ -11,7 +11,10 @@
  * - `JUPYTER_ARGS` (extra arguments, space-separated)
  * - `JUPYTER_ROOT_DIR` (JupyterLab's working and root directory)
  * - `DEMO_LOG_FILE` (also write the log, JupyterLab's lines included, to this file, emptied first)
+ * - `DEMO_FIXED_CLOCK` (an instant, e.g. `2030-06-03T09:30:00Z`: the portals' clock stands
+ *   there and every run deals the same token secrets; for `make screenshots`)
  */
+import { parseInstant } from './clock';
 import { fileLogger } from './log';
 import { HOST, IPortalOptions, IRunningPortal, startPortal } from './server';
 
@@ -30,6 +33,7 @@ export function optionsFromEnv(
   const command = (env.JUPYTER_COMMAND ?? '').trim();
   const args = (env.JUPYTER_ARGS ?? '').split(/\s+/).filter(Boolean);
   const lifetime = (env.XDMOD_TOKEN_LIFETIME ?? '').trim();
+  const fixedClock = (env.DEMO_FIXED_CLOCK ?? '').trim();
   return {
     port,
     logFile: (env.DEMO_LOG_FILE ?? '').trim() || undefined,
@@ -39,6 +43,7 @@ export function optionsFromEnv(
       .map(origin => origin.trim())
       .filter(Boolean),
     testHooks: env.DEMO_TEST_HOOKS === '1' || env.DEMO_TEST_HOOKS === 'true',
+    fixedClock: fixedClock ? parseInstant(fixedClock) : undefined,
     jupyter:
       command === 'none'
         ? false

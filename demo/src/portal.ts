@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 
+import type { IDemoClock } from './clock';
 import { applyFault, type FaultRegistry } from './faults';
 import {
   IRequestContext,
@@ -32,6 +33,8 @@ export interface IPortalDependencies {
   readonly logger: ILogger;
   /** Where a browser lands after signing in when no `next` was given. */
   readonly landingPath: string;
+  /** The time and the bytes of tokens (see clock.ts). */
+  readonly clock: IDemoClock;
 }
 
 /** One portal served by the demo server. */

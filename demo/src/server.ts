@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 
+import { fixedClock, IDemoClock, realClock } from './clock';
 import { FaultRegistry, IFault } from './faults';
 import {
   IRequestContext,
@@ -76,6 +77,11 @@ export interface IPortalOptions {
   jupyter?: IJupyterOptions | false;
   /** Where log lines go: stderr by default; `'silent'` drops them. */
   logger?: ILogger | 'silent';
+  /**
+   * Stands the portals' clock still at this instant and deals the same token secrets on every
+   * run (`DEMO_FIXED_CLOCK`, for `make screenshots`); the real clock and random ones by default.
+   */
+  fixedClock?: Date;
 }
 
 /** A running portal. */
@@ -182,11 +188,15 @@ namespace Private {
           : (options.logger ?? stderrLogger);
       const jupyter = options.jupyter !== false;
       const users = new UserDirectory(options.users);
+      this._clock = options.fixedClock
+        ? fixedClock(options.fixedClock)
+        : realClock;
       const deps = {
         users,
         faults: this._faults,
         logger: this._logger,
-        landingPath: jupyter ? `${JUPYTER_BASE_URL}lab` : '/'
+        landingPath: jupyter ? `${JUPYTER_BASE_URL}lab` : '/',
+        clock: this._clock
       };
       this._xdmod = createXdmodPortal(deps, {
         tokenLifetime: options.tokenLifetime,
@@ -488,6 +498,7 @@ namespace Private {
       }
       if (path === '/__demo__/reset' && method === 'POST') {
         this._faults.clear();
+        this._clock.reset();
         for (const module of this._modules) {
           module.reset();
         }
@@ -507,6 +518,7 @@ namespace Private {
     private _options: IPortalOptions;
     private _logger: ILogger;
     private _faults = new FaultRegistry();
+    private _clock: IDemoClock;
     private _xdmod: IPortalModule;
     private _modules: IPortalModule[];
     private _hub?: DemoHub;

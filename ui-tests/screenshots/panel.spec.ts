@@ -1,7 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { test } from '../tests/helpers';
+import { test as base } from '../tests/helpers';
 import { PANEL_STATES, panelSettled } from './states';
 
 /**
@@ -9,6 +9,20 @@ import { PANEL_STATES, panelSettled } from './states';
  * docs/images/ (the README's gallery). The files are this script's output: never edit them.
  */
 const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
+
+/**
+ * The page's clock starts at the demo's fixed instant (the project's `demoClock`) before
+ * JupyterLab loads, and runs on from there: the panel counts days and months from the time
+ * the portals give their tokens, as it would with a real clock.
+ */
+const test = base.extend({
+  context: async ({ context }, use, testInfo) => {
+    const clock = testInfo.project.metadata.demoClock;
+    expect(clock, 'the project names the demo clock').toBeTruthy();
+    await context.clock.install({ time: String(clock) });
+    await use(context);
+  }
+});
 
 test.beforeAll(() => {
   fs.mkdirSync(IMAGES, { recursive: true });

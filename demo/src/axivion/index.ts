@@ -145,6 +145,7 @@ class AxivionPortal extends PortalModule {
 
   constructor(deps: IPortalDependencies, options: IAxivionOptions) {
     super(deps);
+    this._tokens = new AxivionTokenStore({ clock: deps.clock });
     this._csrf = new CsrfTokens({
       lifetimeMs: options.csrfLifetimeMs ?? DEFAULT_CSRF_LIFETIME_MS
     });
@@ -516,7 +517,7 @@ class AxivionPortal extends PortalModule {
 
   /** The seed's `ApiTokenInfo`, without the secret. */
   private _tokenInfo(record: IAxivionToken, auth: IAuthenticated) {
-    const now = new Date();
+    const now = this.deps.clock.now();
     return {
       id: record.id,
       url: `${AXIVION_BASE_PATH}api/tokens/${encodeURIComponent(record.id)}`,
@@ -535,7 +536,7 @@ class AxivionPortal extends PortalModule {
     };
   }
 
-  private _tokens = new AxivionTokenStore();
+  private _tokens: AxivionTokenStore;
   private _csrf: CsrfTokens;
   private _defaultMaxAgeMs: number;
 }

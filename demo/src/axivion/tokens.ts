@@ -9,7 +9,9 @@
  * - deleted tokens are gone: no longer listed, unknown to `GET /api/tokens/{id}` (the seed's
  *   DELETE "deletes an existing API Token"; nothing says it is kept).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+
+import { IDemoClock, realClock } from '../clock';
 
 /** Every token type the dashboard knows (the seed's `ApiTokenType`). */
 export const API_TOKEN_TYPES = Object.freeze([
@@ -65,7 +67,7 @@ export type AxivionTokenCheck =
 export class AxivionTokenStore {
   /** Creates an empty store. */
   constructor(options: AxivionTokenStore.IOptions = {}) {
-    this._now = options.now ?? (() => new Date());
+    this._clock = options.clock ?? realClock;
   }
 
   /** Creates a token for `username` that lives `maxAgeMs`. */
@@ -74,12 +76,14 @@ export class AxivionTokenStore {
     options: { type: ApiTokenType; description: string; maxAgeMs: number }
   ): INewAxivionToken {
     // 32 random bytes, base64url: an opaque secret (the seed does not give a format).
-    const secret = randomBytes(32).toString('base64url');
-    let id = Private.newId();
+    const secret = this._clock
+      .randomBytes('axivion-token', 32)
+      .toString('base64url');
+    let id = this._newId();
     while (this._byId.has(id)) {
-      id = Private.newId();
+      id = this._newId();
     }
-    const createdAt = this._now();
+    const createdAt = this._clock.now();
     const record: IAxivionToken = {
       id,
       username,
@@ -118,14 +122,14 @@ export class AxivionTokenStore {
   authenticate(secret: string, username?: string): AxivionTokenCheck {
     const check = this.check(secret, username);
     if (check.ok) {
-      check.record.lastUsedAt = this._now();
+      check.record.lastUsedAt = this._clock.now();
     }
     return check;
   }
 
   /** Whether a token can still authenticate (not expired). */
   isValid(record: IAxivionToken): boolean {
-    return this._now().getTime() < record.expiresAt.getTime();
+    return this._clock.now().getTime() < record.expiresAt.getTime();
   }
 
   /** The token with this id, if it exists (valid or a tombstone). */
@@ -156,7 +160,7 @@ export class AxivionTokenStore {
    * Resolves how many expired.
    */
   expire(filter: { username?: string; id?: string }): number {
-    const past = new Date(this._now().getTime() - 1000);
+    const past = new Date(this._clock.now().getTime() - 1000);
     let count = 0;
     for (const { record } of this._byId.values()) {
       if (
@@ -178,7 +182,12 @@ export class AxivionTokenStore {
     this._byDigest.clear();
   }
 
-  private _now: () => Date;
+  /** A new opaque token id. */
+  private _newId(): string {
+    return this._clock.randomBytes('axivion-id', 9).toString('base64url');
+  }
+
+  private _clock: IDemoClock;
   private _byId = new Map<string, { record: IAxivionToken; digest: Buffer }>();
   private _byDigest = new Map<string, string>();
 }
@@ -187,8 +196,8 @@ export class AxivionTokenStore {
 export namespace AxivionTokenStore {
   /** Construction options. */
   export interface IOptions {
-    /** The clock; the real one by default. */
-    now?: () => Date;
+    /** The clock and the secrets' bytes; the real ones by default. */
+    clock?: IDemoClock;
   }
 }
 
@@ -199,10 +208,5 @@ namespace Private {
    */
   export function digest(secret: string): Buffer {
     return createHash('sha256').update(secret, 'utf8').digest();
-  }
-
-  /** A new opaque token id. */
-  export function newId(): string {
-    return randomBytes(9).toString('base64url');
   }
 }

@@ -114,6 +114,7 @@ class SodarPortal extends PortalModule<ISodarRoute> {
 
   constructor(deps: IPortalDependencies, options: ISodarOptions) {
     super(deps);
+    this._tokens = new SodarTokenStore({ clock: deps.clock });
     this._lockout = new SodarLockout({
       failureLimit: options.lockoutFailures,
       cooloffMs: options.lockoutMs
@@ -278,7 +279,7 @@ class SodarPortal extends PortalModule<ISodarRoute> {
       sendDrf(res, status, data.detail, type);
       return;
     }
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     // The view deletes the tokens first, but SODAR runs every request in a transaction
     // (ATOMIC_REQUESTS), so a refused request leaves them in place: check first.
     const hours = pythonInt(data.values.expiry ?? 0);
@@ -513,7 +514,7 @@ class SodarPortal extends PortalModule<ISodarRoute> {
     return this._sessions.get(parseCookies(req)[SODAR_SESSION_COOKIE]);
   }
 
-  private _tokens = new SodarTokenStore();
+  private _tokens: SodarTokenStore;
   private _lockout: SodarLockout;
   private _sessions = new SessionStore();
   private _timeZone: string;

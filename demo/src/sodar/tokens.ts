@@ -5,7 +5,9 @@
  * A user may hold several tokens (the web UI adds one at a time); the REST login deletes
  * them all before creating its own.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import { IDemoClock, realClock } from '../clock';
 
 /** Length of the `token_key` prefix knox 5 keeps (older releases: 8). */
 export const TOKEN_KEY_LENGTH = 15;
@@ -39,9 +41,9 @@ export interface ISodarNewToken {
 
 /** Creates, checks and deletes SODAR tokens. */
 export class SodarTokenStore {
-  /** Creates a store; `now` is the clock (the real one by default). */
+  /** Creates a store; `clock` gives the time and the tokens' bytes (the real ones by default). */
   constructor(options: SodarTokenStore.IOptions = {}) {
-    this._now = options.now ?? (() => new Date());
+    this._clock = options.clock ?? realClock;
   }
 
   /** The user's tokens, oldest first (expired ones included until used or listed away). */
@@ -60,14 +62,14 @@ export class SodarTokenStore {
     userId: number,
     options: { expiryHours?: number; label?: string } = {}
   ): ISodarNewToken {
-    const created = this._now();
+    const created = this._clock.now();
     const hours = options.expiryHours ?? 0;
     const expiry = hours
       ? new Date(created.getTime() + hours * Private.HOUR)
       : null;
     let token: string;
     do {
-      token = randomBytes(32).toString('hex');
+      token = this._clock.randomBytes('sodar-token', 32).toString('hex');
     } while (this._tokens.has(Private.digest(token)));
     const record: Private.IRecord = {
       id: this._nextId++,
@@ -119,7 +121,7 @@ export class SodarTokenStore {
 
   /** Makes every token of the user expire now (test hook); how many there were. */
   expire(userId: number): number {
-    const past = new Date(this._now().getTime() - 1000);
+    const past = new Date(this._clock.now().getTime() - 1000);
     let count = 0;
     for (const record of this._tokens.values()) {
       if (record.userId === userId) {
@@ -142,7 +144,7 @@ export class SodarTokenStore {
   check(raw: string): { ok: true; userId: number } | { ok: false } {
     const key = raw.slice(0, TOKEN_KEY_LENGTH);
     const digest = Private.digest(raw);
-    const now = this._now().getTime();
+    const now = this._clock.now().getTime();
     for (const [stored, record] of [...this._tokens]) {
       if (record.tokenKey !== key) {
         continue;
@@ -160,7 +162,7 @@ export class SodarTokenStore {
     return { ok: false };
   }
 
-  private _now: () => Date;
+  private _clock: IDemoClock;
   private _nextId = 1;
   private _tokens = new Map<string, Private.IRecord>();
 }
@@ -169,8 +171,8 @@ export class SodarTokenStore {
 export namespace SodarTokenStore {
   /** Construction options. */
   export interface IOptions {
-    /** The clock; the real one by default. */
-    now?: () => Date;
+    /** The clock and the tokens' bytes; the real ones by default. */
+    clock?: IDemoClock;
   }
 }
 

@@ -111,7 +111,7 @@ class XdmodPortal extends PortalModule {
     const lifetime = parseInterval(
       options.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME
     );
-    this._tokens = new XdmodTokenStore({ lifetime });
+    this._tokens = new XdmodTokenStore({ lifetime, clock: deps.clock });
     // Browsers send origins without a trailing slash; settings often have one.
     this._cors = new Set(
       (options.corsOrigins ?? []).map(origin => origin.replace(/\/+$/, ''))
@@ -471,7 +471,7 @@ class XdmodPortal extends PortalModule {
       ? {
           createdOn: formatXdmodDate(record.createdOn),
           expiresOn: formatXdmodDate(record.expiresOn),
-          expired: record.expiresOn.getTime() < Date.now()
+          expired: record.expiresOn.getTime() < this.deps.clock.now().getTime()
         }
       : undefined;
   }

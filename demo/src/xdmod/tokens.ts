@@ -1,8 +1,9 @@
 /**
  * XDMoD API tokens: one per user, `<userId>.<64 hex>`, stored only as a slow salted hash.
  */
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { scrypt, timingSafeEqual } from 'node:crypto';
 
+import { IDemoClock, realClock } from '../clock';
 import { addInterval, IInterval } from '../dates';
 
 /** What the portal keeps about a token: never the secret itself. */
@@ -33,7 +34,7 @@ export class XdmodTokenStore {
   /** Creates a store whose tokens live for `lifetime`. */
   constructor(options: XdmodTokenStore.IOptions) {
     this._lifetime = options.lifetime;
-    this._now = options.now ?? (() => new Date());
+    this._clock = options.clock ?? realClock;
   }
 
   /** The user's token record, expired or not. */
@@ -56,14 +57,14 @@ export class XdmodTokenStore {
     if (this._tokens.has(userId)) {
       return null;
     }
-    const secret = randomBytes(32).toString('hex');
-    const salt = randomBytes(16);
+    const secret = this._clock.randomBytes('xdmod-token', 32).toString('hex');
+    const salt = this._clock.randomBytes('xdmod-salt', 16);
     const hash = await Private.hash(secret, salt);
     // Checked again after the await: a concurrent request may have won the race.
     if (this._tokens.has(userId)) {
       return null;
     }
-    const createdOn = this._now();
+    const createdOn = this._clock.now();
     const expiresOn = addInterval(createdOn, this._lifetime);
     this._tokens.set(userId, { salt, hash, createdOn, expiresOn });
     return { token: `${userId}.${secret}`, expiresOn };
@@ -80,7 +81,7 @@ export class XdmodTokenStore {
     if (!record) {
       return false;
     }
-    record.expiresOn = new Date(this._now().getTime() - 1000);
+    record.expiresOn = new Date(this._clock.now().getTime() - 1000);
     return true;
   }
 
@@ -108,7 +109,7 @@ export class XdmodTokenStore {
     if (!record) {
       return { ok: false, reason: 'invalid' };
     }
-    if (record.expiresOn.getTime() < this._now().getTime()) {
+    if (record.expiresOn.getTime() < this._clock.now().getTime()) {
       return { ok: false, reason: 'expired' };
     }
     const hash = await Private.hash(secret, record.salt);
@@ -122,7 +123,7 @@ export class XdmodTokenStore {
   }
 
   private _lifetime: IInterval;
-  private _now: () => Date;
+  private _clock: IDemoClock;
   private _tokens = new Map<
     number,
     { salt: Buffer; hash: Buffer; createdOn: Date; expiresOn: Date }
@@ -135,8 +136,8 @@ export namespace XdmodTokenStore {
   export interface IOptions {
     /** How long a token lives (XDMoD's `[api_token] expiration_interval`). */
     lifetime: IInterval;
-    /** The clock; the real one by default. */
-    now?: () => Date;
+    /** The clock and the secrets' bytes; the real ones by default. */
+    clock?: IDemoClock;
   }
 }
 
