@@ -88,8 +88,9 @@ export function TokenList(props: {
               {caps.revoke && token.id && (
                 <Button
                   type="button"
-                  className="jp-mod-styled jp-mod-warn jp-PortalToken-small"
+                  className="jp-mod-styled jp-mod-secondary jp-PortalToken-small"
                   small
+                  minimal
                   disabled={busy}
                   aria-label={trans.__('Revoke %1', name)}
                   onClick={() => void revoke([id])}
