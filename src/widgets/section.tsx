@@ -3,6 +3,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { describeError, TokenActions } from '../actions';
+import { CommandIDs } from '../commands';
 import type {
   ConfigProblem,
   IPortalEntry,
@@ -645,14 +646,6 @@ function UseIt(props: IStateProps & { primary: boolean }): JSX.Element | null {
       }}
     </UseSignal>
   );
-}
-
-/**
- * The snippet commands (src/commands.ts), run with `{ portal: <id> }`.
- */
-namespace CommandIDs {
-  export const insertSnippet = 'jupyterlab-portal-token:insert-snippet';
-  export const copySnippet = 'jupyterlab-portal-token:copy-snippet';
 }
 
 /**
