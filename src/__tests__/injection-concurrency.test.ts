@@ -52,9 +52,9 @@ describe('KernelInjector with many, busy, dying and restarting ipykernels', () =
   beforeAll(async () => {
     await server.start(
       { [ONE_LIFE]: Private.oneLifeSpec(marker) },
-      // One restart attempt before the server gives a crashed kernel up. With more, each failed
-      // attempt cancels the last one's kernel_info request of every connection to it, which
-      // @jupyterlab/services leaves unhandled (its own rejection, not the injector's).
+      // One restart attempt before the server gives a crashed kernel up, so the one-life
+      // kernel is given up at once (each failed attempt also cancels a kernel_info request of
+      // every connection to it: see the note on requestKernelInfo in injection-server.ts).
       { KernelRestarter: { restart_limit: 1 } }
     );
   }, 60000);
